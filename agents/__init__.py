@@ -1,0 +1,1 @@
+"""Faust agents (thin adapters) and the pure domain core they call (`agents.core`)."""

@@ -1,0 +1,203 @@
+"""The customer agent: one instance per partition, owner of everything about its customers.
+
+Thin on purpose: take a batch of raw records, hand it to `agents.batch.process_batch` (the
+pure step), write each changed customer's state once, send dead letters, advance the clock.
+Publication (cards to the compacted topic and Redis, population summaries) runs on timers,
+off the event path, and is coalesced: a customer updated 50 times in a second is published
+once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+import faust
+import orjson
+from kafka.partitioner.default import murmur2
+
+from agents import state_codec
+from agents.batch import Record, process_batch
+from agents.core.card import build_card
+from agents.core.config import CoreConfig
+from agents.core.population import PartitionSummary
+from agents.core.state import CustomerState
+from agents.faust_context import event_context
+from streams.dead_letter import dead_letter_headers, dead_letter_value
+from streams.metrics import Metrics
+from streams.population import PopulationBoard, follow_population_topic, summary_message
+from streams.redis_sink import RedisSink
+from streams.settings import Settings
+
+
+def partition_of(customer_id: str, partitions: int) -> int:
+    """Kafka's default partitioner (murmur2 of the raw key), as every producer computes it."""
+    return (murmur2(customer_id.encode()) & 0x7FFFFFFF) % partitions
+
+
+@dataclass
+class CustomerPipeline:
+    """The Faust objects and in-memory indexes of the customer pipeline."""
+
+    settings: Settings
+    core: CoreConfig
+    state: faust.Table
+    metrics: Metrics
+    board: PopulationBoard
+    redis: RedisSink
+    watermarks: dict[int, int] = field(default_factory=dict)
+    """Partition -> event-time clock (newest occurred_at applied on that partition)."""
+    customers_by_partition: dict[int, set[str]] = field(default_factory=dict)
+    cards_pending: set[str] = field(default_factory=set)
+    summaries_pending: set[int] = field(default_factory=set)
+
+    def clock_ms(self, partition: int) -> int:
+        return self.watermarks.get(partition, 0)
+
+    def get_state(self, customer_id: str) -> CustomerState | None:
+        return self.state.get(customer_id)
+
+    def card(self, state: CustomerState) -> dict:
+        partition = partition_of(state.customer_id, self.settings.partitions)
+        return build_card(state, self.clock_ms(partition), self.board.thresholds(), self.core)
+
+    def remember(self, customer_id: str, partition: int, state: CustomerState) -> None:
+        self.customers_by_partition.setdefault(partition, set()).add(customer_id)
+        if state.max_event_ms is not None and state.max_event_ms > self.watermarks.get(partition, 0):
+            self.watermarks[partition] = state.max_event_ms
+        self.cards_pending.add(customer_id)
+        self.summaries_pending.add(partition)
+
+    def rebuild_indexes(self) -> None:
+        """After recovery from the changelog: partition index and clocks from the table itself.
+
+        The clock of a partition is the newest event time applied there, which is exactly the
+        maximum of its customers' own newest event times, so it survives a restart unchanged.
+        """
+        self.customers_by_partition.clear()
+        self.watermarks.clear()
+        for customer_id, state in self.state.items():
+            self.remember(customer_id, partition_of(customer_id, self.settings.partitions), state)
+
+
+class CustomerStateTable(faust.Table):
+    """The changelog-backed `customer-state` table, keyed by the raw UTF-8 customer id.
+
+    Faust derives a table's serializers from its key and value types, and the changelog topic
+    (used for writes *and* recovery) is created with them as soon as the table is registered;
+    so the choice is made here: raw keys (what every producer sends, so the changelog's murmur2
+    partition equals the source partition) and the compact state codec for values.
+    """
+
+    def _serializer_from_type(self, typ):
+        return "raw" if typ is str else state_codec.CODEC_NAME
+
+
+def state_table(app: faust.App, settings: Settings) -> faust.Table:
+    return app.tables.add(CustomerStateTable(
+        app,
+        name="customer-state",
+        key_type=str,
+        partitions=settings.partitions,
+        beacon=app.tables.beacon,
+        help="The live state behind each customer's data card (changelog-backed).",
+    ))
+
+
+def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig,
+                            metrics: Metrics) -> CustomerPipeline:
+    state_codec.register()
+    prefix = settings.topic_prefix
+    source = app.topic(*settings.input_topics)
+    dlq = app.topic(settings.dlq_topic)
+    cards = app.topic(settings.cards_topic)
+    population = app.topic(settings.population_topic)
+    pipeline = CustomerPipeline(
+        settings=settings,
+        core=core,
+        state=state_table(app, settings),
+        metrics=metrics,
+        board=PopulationBoard(core, settings.partitions),
+        redis=RedisSink(settings.redis, metrics),
+    )
+
+    def contract_topic(name: str) -> str:
+        return name[len(prefix):] if prefix and name.startswith(prefix) else name
+
+    @pipeline.state.on_recover
+    async def on_recover() -> None:
+        pipeline.rebuild_indexes()
+
+    @app.agent(source, name="customers")
+    async def customer_agent(stream: faust.StreamT) -> None:
+        async for batch in stream.take_events(settings.batch_size, settings.batch_within):
+            started = time.perf_counter()
+            records = [
+                Record(contract_topic(e.message.topic), e.message.partition, e.message.offset,
+                       e.message.key, e.message.value)
+                for e in batch
+            ]
+            by_position = {(r.topic, r.partition, r.offset): e for r, e in zip(records, batch)}
+            now_ms = int(time.time() * 1000)
+            result = process_batch(records, pipeline.get_state, core, now_ms=now_ms)
+            for cid, state in result.changed.items():
+                last = result.last_record[cid]
+                with event_context(by_position[(last.topic, last.partition, last.offset)]):
+                    pipeline.state[cid] = state
+                pipeline.remember(cid, last.partition, state)
+            for letter in result.dead_letters:
+                r = letter.record
+                source_topic = prefix + r.topic
+                dlq.send_soon(
+                    key=r.key,
+                    value=dead_letter_value(topic=source_topic, partition=r.partition, offset=r.offset,
+                                            key=r.key, value=r.value, reason=letter.reason,
+                                            detail=letter.detail, failed_at_ms=now_ms),
+                    headers=dead_letter_headers(topic=source_topic, partition=r.partition, offset=r.offset,
+                                                reason=letter.reason),
+                )
+                metrics.dead_letters.labels(letter.reason).inc()
+            for (topic, outcome), count in result.outcomes.items():
+                metrics.events.labels(topic, outcome).inc(count)
+            finished = time.perf_counter()
+            metrics.batch_latency.observe(finished - started)
+            wall = time.time()
+            for e in batch:
+                metrics.event_latency.observe(max(0.0, wall - e.message.timestamp))
+
+    @app.timer(settings.publish_interval, name="publish-cards")
+    async def publish_cards() -> None:
+        """Send the current card of every customer changed since the last run."""
+        pending, pipeline.cards_pending = pipeline.cards_pending, set()
+        for n, cid in enumerate(pending):
+            state = pipeline.get_state(cid)
+            if state is None:
+                continue
+            card = pipeline.card(state)
+            cards.send_soon(key=cid.encode(), value=orjson.dumps(card))
+            pipeline.redis.offer(card)
+            if n % 500 == 499:
+                await asyncio.sleep(0)  # let the stream run between chunks
+        metrics.cards_published.inc(len(pending))
+        await pipeline.redis.flush()
+
+    @app.timer(settings.population_interval, name="publish-population")
+    async def publish_population() -> None:
+        """Summarise each partition this worker actively owns and share it with all workers."""
+        active = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == settings.orders_topic}
+        refresh, pipeline.summaries_pending = pipeline.summaries_pending & active, set()
+        for partition in sorted(refresh | (active - set(pipeline.board.reported_partitions()))):
+            customers = pipeline.customers_by_partition.get(partition, ())
+            states = (s for s in (pipeline.get_state(c) for c in customers) if s is not None)
+            summary = PartitionSummary.from_states(states, pipeline.clock_ms(partition), core)
+            population.send_soon(key=str(partition).encode(), value=summary_message(summary))
+        age = pipeline.board.age_seconds()
+        if age is not None:
+            metrics.population_age.set(age)
+
+    @app.task
+    async def follow_population() -> None:
+        await follow_population_topic(settings.kafka, settings.population_topic, pipeline.board)
+
+    return pipeline

@@ -1,0 +1,25 @@
+"""The Faust codec of the `customer-state` table: compact JSON of `CustomerState.to_dict()`.
+
+Registered under the name ``churnwatch-state``; `orjson` keeps the changelog write path cheap.
+"""
+
+from __future__ import annotations
+
+import orjson
+from faust.serializers import codecs
+
+from agents.core.state import CustomerState
+
+CODEC_NAME = "churnwatch-state"
+
+
+class StateCodec(codecs.Codec):
+    def _dumps(self, obj: CustomerState) -> bytes:
+        return orjson.dumps(obj.to_dict())
+
+    def _loads(self, s: bytes) -> CustomerState:
+        return CustomerState.from_dict(orjson.loads(s))
+
+
+def register() -> None:
+    codecs.register(CODEC_NAME, StateCodec())

@@ -1,0 +1,1 @@
+"""churnwatch tools: the command line, the embedded local stack, simulator, replay, backtest."""

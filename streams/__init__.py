@@ -1,0 +1,1 @@
+"""Stream processing: settings, app factory, topics, codecs, dead letters, web views."""

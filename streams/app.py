@@ -1,0 +1,66 @@
+"""The app factory: `create_app(settings)` builds one isolated Faust app.
+
+Why a factory and not a module-level app: tests build several apps (own topic prefix, own
+ports, own consumer group) in one process, and the CLI builds one from the environment.
+"""
+
+from __future__ import annotations
+
+import faust
+
+from streams.settings import Settings
+
+
+def faust_app(settings: Settings) -> faust.App:
+    """A Faust app whose conventions match churnwatch's producers.
+
+    - keys are the raw UTF-8 customer id (`key_serializer="raw"`), exactly what kafka-python
+      and aiokafka producers send, so Faust's murmur2 partitioner agrees with theirs;
+    - values are raw bytes: decoding and validation are ours (`streams.codec`), because a bad
+      message must go to the dead-letter topic, not crash a Faust deserializer;
+    - the `/table`, `/router`, `/graph` and `/stats` debug endpoints are off.
+    """
+    return faust.App(
+        settings.app_id,
+        broker=[f"kafka://{server.strip()}" for server in settings.kafka.split(",")],
+        store=settings.store,
+        datadir=str(settings.data_dir),
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication,
+        key_serializer="raw",
+        value_serializer="raw",
+        web_host=settings.web_host,
+        web_bind=settings.web_host,
+        web_port=settings.web_port,
+        web_enabled=True,
+        web_tables_enabled=False,
+        web_router_enabled=False,
+        web_graph_enabled=False,
+        web_stats_enabled=False,
+        web_metrics_enabled=False,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        broker_commit_every=settings.batch_size,
+        stream_buffer_maxsize=max(4096, settings.batch_size * 4),
+        table_cleanup_interval=30.0,
+        autodiscover=False,
+    )
+
+
+def create_app(settings: Settings) -> faust.App:
+    """The whole churnwatch worker app: customer agent, its table and the HTTP views."""
+    from faust.sensors.prometheus import setup_prometheus_sensors
+
+    from agents.core.config import load_core_config
+    from agents.customer_agent import register_customer_agent
+    from streams.metrics import Metrics
+    from streams.web import register_views
+
+    app = faust_app(settings)
+    core = load_core_config(settings.config_dir / "core.toml")
+    metrics = Metrics.create()
+    setup_prometheus_sensors(app, pattern="/metrics", registry=metrics.registry, name_prefix="faust")
+    pipeline = register_customer_agent(app, settings, core, metrics)
+    register_views(app, pipeline)
+    app.churnwatch = pipeline  # type: ignore[attr-defined]
+    return app

@@ -1,0 +1,86 @@
+"""Cards and open alerts in Redis, written off the event path and never blocking it.
+
+Why this shape:
+- the agent only marks a customer "pending"; a timer writes pending cards in pipelined
+  batches, so one Redis round trip serves hundreds of customers and a slow Redis never slows
+  the stream;
+- writes are versioned upserts (a Lua script compares the card's `version`), so a late or
+  repeated write never replaces a newer card, whatever order the writes arrive in;
+- when Redis is down the pending set is kept (bounded by the number of customers this worker
+  owns: one entry each) and retried, so Redis is caught up as soon as it answers again.
+
+Keys (``<prefix>`` defaults to ``churnwatch:``):
+- ``<prefix>card:<customer_id>``: hash {version, card (JSON)}
+- ``<prefix>alerts:<manager>``: sorted set of the manager's open alert ids by severity rank
+- ``<prefix>alert:<alert_id>``: the alert JSON (deleted when resolved)
+"""
+
+from __future__ import annotations
+
+import time
+
+import orjson
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from streams.metrics import Metrics
+
+UPSERT_CARD = """
+local current = redis.call('HGET', KEYS[1], 'version')
+if current and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'version', ARGV[1], 'card', ARGV[2])
+return 1
+"""
+
+
+class RedisSink:
+    def __init__(self, url: str, metrics: Metrics, prefix: str = "churnwatch:", batch: int = 500) -> None:
+        self._client = aioredis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
+        self._upsert = self._client.register_script(UPSERT_CARD)
+        self._metrics = metrics
+        self.prefix = prefix
+        self.batch = batch
+        self.pending: dict[str, dict] = {}
+        """Customer id -> newest card not yet in Redis (a newer card replaces an older one)."""
+        self.last_error: str | None = None
+        self.last_ok_at: float | None = None
+
+    @property
+    def healthy(self) -> bool:
+        return self.last_error is None
+
+    def card_key(self, customer_id: str) -> str:
+        return f"{self.prefix}card:{customer_id}"
+
+    def offer(self, card: dict) -> None:
+        self.pending[card["customer_id"]] = card
+        self._metrics.redis_pending.set(len(self.pending))
+
+    async def flush(self) -> int:
+        """Write pending cards in pipelined batches; on error keep them for the next flush."""
+        written = 0
+        while self.pending:
+            chunk = list(self.pending.items())[: self.batch]
+            started = time.perf_counter()
+            try:
+                async with self._client.pipeline(transaction=False) as pipe:
+                    for cid, card in chunk:
+                        await self._upsert(keys=[self.card_key(cid)],
+                                           args=[card["version"], orjson.dumps(card)], client=pipe)
+                    await pipe.execute()
+            except (RedisError, OSError) as exc:
+                self.last_error = f"{exc.__class__.__name__}: {exc}"
+                self._metrics.redis_errors.inc()
+                break
+            self._metrics.redis_write_seconds.observe(time.perf_counter() - started)
+            for cid, card in chunk:
+                if self.pending.get(cid) is card:
+                    del self.pending[cid]
+            written += len(chunk)
+            self.last_error = None
+            self.last_ok_at = time.time()
+        self._metrics.redis_pending.set(len(self.pending))
+        return written
+
+    async def close(self) -> None:
+        await self._client.aclose()

@@ -1,0 +1,162 @@
+"""One typed settings object, read from ``CHURNWATCH_*`` environment variables.
+
+Why one object: the worker, the CLI tools, the local stack and the tests all need the same
+addresses and names; passing a frozen ``Settings`` around (instead of reading the environment
+everywhere) lets a test build an isolated app with its own topics and ports.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Mapping
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CONFIG_DIR = REPO_ROOT / "config"
+
+
+class SettingsError(ValueError):
+    """A ``CHURNWATCH_*`` variable has a value that cannot be used; the message names it."""
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"CHURNWATCH_{name.upper()}={raw!r}: expected true/false")
+
+
+def _parse_int(name: str, raw: str, minimum: int = 0) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"CHURNWATCH_{name.upper()}={raw!r}: expected an integer") from None
+    if value < minimum:
+        raise SettingsError(f"CHURNWATCH_{name.upper()}={raw!r}: must be >= {minimum}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a churnwatch process needs to know about its surroundings.
+
+    Each field maps to ``CHURNWATCH_<FIELD NAME IN UPPER CASE>``; see the README table.
+    """
+
+    kafka: str = "127.0.0.1:9092"
+    """Kafka bootstrap servers, comma separated (``host:port``)."""
+    redis: str = "redis://127.0.0.1:6379/0"
+    """Redis URL (``redis://``, ``rediss://`` for TLS; ``redis://:password@host`` for AUTH)."""
+    web_host: str = "127.0.0.1"
+    """Interface the worker's web server binds to: loopback unless told otherwise."""
+    web_port: int = 6066
+    app_id: str = "churnwatch"
+    """Kafka consumer group and prefix of the changelog topics."""
+    topic_prefix: str = ""
+    """Prefix for every topic name (isolated tests, several tenants on one cluster)."""
+    partitions: int = 6
+    """Partition count of the co-partitioned topics (orders, payments, complaints, customers)."""
+    replication: int = 1
+    store: str = "memory://"
+    """Faust table store: ``memory://`` or ``rocksdb://`` (needs the ``rocksdb`` extra)."""
+    data_dir: Path = Path("./churnwatch-data")
+    """Where the worker keeps local table state (rocksdb) and Faust's own files."""
+    config_dir: Path = DEFAULT_CONFIG_DIR
+    """Directory of ``core.toml`` and ``rules.toml``."""
+    log_level: str = "info"
+    batch_size: int = 1000
+    """Events taken from the stream at once; state is written once per customer per batch."""
+    batch_within: float = 0.1
+    """Seconds to wait for a batch to fill before processing what arrived."""
+    publish_interval: float = 1.0
+    """Seconds between publications of changed cards (topic + Redis); coalesces many updates into one."""
+    population_interval: float = 5.0
+    """Seconds between per-partition population summaries (RFM quintiles, tiers)."""
+    live_clock: bool = False
+    """Let wall time advance the event-time clock when the stream is quiet (live mode); off for replays."""
+
+    @property
+    def orders_topic(self) -> str:
+        return self.topic_prefix + "orders"
+
+    @property
+    def payments_topic(self) -> str:
+        return self.topic_prefix + "payments"
+
+    @property
+    def complaints_topic(self) -> str:
+        return self.topic_prefix + "complaints"
+
+    @property
+    def customers_topic(self) -> str:
+        return self.topic_prefix + "customers"
+
+    @property
+    def alerts_topic(self) -> str:
+        return self.topic_prefix + "churn-alerts"
+
+    @property
+    def cards_topic(self) -> str:
+        return self.topic_prefix + "customer-cards"
+
+    @property
+    def dlq_topic(self) -> str:
+        return self.topic_prefix + "churnwatch-dlq"
+
+    @property
+    def ticks_topic(self) -> str:
+        return self.topic_prefix + "churnwatch-ticks"
+
+    @property
+    def population_topic(self) -> str:
+        return self.topic_prefix + "churnwatch-population"
+
+    @property
+    def input_topics(self) -> tuple[str, str, str, str]:
+        return (self.orders_topic, self.payments_topic, self.complaints_topic, self.customers_topic)
+
+    @property
+    def web_url(self) -> str:
+        host = "127.0.0.1" if self.web_host in {"0.0.0.0", ""} else self.web_host
+        return f"http://{host}:{self.web_port}"
+
+    def with_overrides(self, **changes: object) -> "Settings":
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Build settings from ``CHURNWATCH_*`` variables; unknown variables are ignored."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(f"CHURNWATCH_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            default = f.default
+            if isinstance(default, bool):
+                values[f.name] = _parse_bool(f.name, raw)
+            elif isinstance(default, int):
+                values[f.name] = _parse_int(f.name, raw, minimum=1 if f.name != "web_port" else 0)
+            elif isinstance(default, float):
+                try:
+                    values[f.name] = float(raw)
+                except ValueError:
+                    raise SettingsError(f"CHURNWATCH_{f.name.upper()}={raw!r}: expected a number") from None
+            elif isinstance(default, Path):
+                values[f.name] = Path(raw).expanduser()
+            else:
+                values[f.name] = raw
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if not self.store.startswith(("memory://", "rocksdb://")):
+            raise SettingsError(f"CHURNWATCH_STORE={self.store!r}: expected memory:// or rocksdb://")
+        if not self.redis.startswith(("redis://", "rediss://", "unix://")):
+            raise SettingsError(f"CHURNWATCH_REDIS={self.redis!r}: expected a redis:// or rediss:// URL")
+        if not self.kafka.strip():
+            raise SettingsError("CHURNWATCH_KAFKA is empty: give host:port of a Kafka broker")

@@ -1,0 +1,28 @@
+"""Session fixtures: the real test stack (Kafka + Redis) is started here, once, when needed."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.stack_fixtures import TEST_KAFKA, TEST_REDIS, TEST_STACK_DIR, isolated_settings
+
+
+@pytest.fixture(scope="session")
+def test_stack():
+    """Start the private test stack with the same code as `churnwatch stack up --fresh`."""
+    from churnwatch.stack import manager
+    from churnwatch.stack.config import StackConfig
+
+    env = dict(os.environ, CHURNWATCH_STACK_DIR=str(TEST_STACK_DIR))
+    cfg = StackConfig.from_settings(isolated_settings(kafka=TEST_KAFKA, redis=TEST_REDIS), env)
+    manager.up(cfg, fresh=True, echo=lambda line: None)
+    yield cfg
+    manager.down(cfg)
+
+
+@pytest.fixture
+def work_dir(tmp_path: Path) -> Path:
+    return tmp_path

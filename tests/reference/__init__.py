@@ -1,0 +1,1 @@
+"""Independent re-implementations used as test oracles."""

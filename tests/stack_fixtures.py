@@ -1,0 +1,130 @@
+"""Test helpers for the real local stack: a private Kafka + Redis, worker processes, producers.
+
+The test stack runs on its own ports and directory (not the user's 9092/6379 demo stack), is
+started once per test session, and every test gets its own topic prefix and consumer group, so
+tests never see each other's data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from streams.settings import Settings
+
+TEST_KAFKA = os.environ.get("CHURNWATCH_TEST_KAFKA", "127.0.0.1:19092")
+TEST_REDIS = os.environ.get("CHURNWATCH_TEST_REDIS", "redis://127.0.0.1:16379/0")
+TEST_STACK_DIR = Path(os.environ.get("CHURNWATCH_TEST_STACK_DIR", "/tmp/churnwatch-test-stack"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def isolated_settings(**overrides: object) -> Settings:
+    """Settings for one test: unique topic prefix, consumer group and web port."""
+    tag = uuid.uuid4().hex[:8]
+    base = Settings(
+        kafka=TEST_KAFKA, redis=TEST_REDIS, topic_prefix=f"t{tag}-", app_id=f"churnwatch-test-{tag}",
+        web_port=free_port(), partitions=6, batch_within=0.05,
+    )
+    return base.with_overrides(**overrides) if overrides else base
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    for name, value in vars(settings).items():
+        env[f"CHURNWATCH_{name.upper()}"] = str(value)
+    return env
+
+
+@dataclass
+class WorkerProcess:
+    settings: Settings
+    proc: subprocess.Popen
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return self.settings.web_url
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return requests.get(self.url + path, timeout=10, **kwargs)
+
+    def wait_ready(self, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"worker exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                if self.get("/readyz").status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        raise AssertionError(f"worker not ready after {timeout}s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, no final commit: the crash case."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def start_worker(settings: Settings, log_dir: Path, name: str = "worker") -> WorkerProcess:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{name}-{settings.web_port}.log"
+    data_dir = log_dir / f"data-{name}-{settings.web_port}"
+    env = settings_env(settings.with_overrides(data_dir=data_dir))
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "churnwatch", "worker"], env=env,
+                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    return WorkerProcess(settings, proc, log_path)
+
+
+def produce_json(settings: Settings, topic: str, events: list[dict]) -> None:
+    """Produce events with kafka-python the way any producer would: key = raw customer id."""
+    from kafka import KafkaProducer
+
+    producer = KafkaProducer(bootstrap_servers=settings.kafka, acks="all", linger_ms=20)
+    try:
+        for event in events:
+            producer.send(settings.topic_prefix + topic, key=event["customer_id"].encode(),
+                          value=json.dumps(event).encode())
+        producer.flush()
+    finally:
+        producer.close()
+
+
+def wait_until(predicate, timeout: float = 60.0, interval: float = 0.5, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
