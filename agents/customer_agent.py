@@ -24,6 +24,7 @@ from agents.core.config import CoreConfig
 from agents.core.population import PartitionSummary
 from agents.core.state import CustomerState
 from agents.faust_context import event_context
+from streams.alert_book import AlertBook, follow_alert_topic
 from streams.dead_letter import dead_letter_headers, dead_letter_value
 from streams.metrics import Metrics
 from streams.population import PopulationBoard, follow_population_topic, summary_message
@@ -46,6 +47,7 @@ class CustomerPipeline:
     metrics: Metrics
     board: PopulationBoard
     redis: RedisSink
+    alerts: AlertBook
     watermarks: dict[int, int] = field(default_factory=dict)
     """Partition -> event-time clock (newest occurred_at applied on that partition)."""
     customers_by_partition: dict[int, set[str]] = field(default_factory=dict)
@@ -120,6 +122,7 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
         metrics=metrics,
         board=PopulationBoard(core, settings.partitions),
         redis=RedisSink(settings.redis, metrics),
+        alerts=AlertBook(),
     )
 
     def contract_topic(name: str) -> str:
@@ -199,5 +202,9 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
     @app.task
     async def follow_population() -> None:
         await follow_population_topic(settings.kafka, settings.population_topic, pipeline.board)
+
+    @app.task
+    async def follow_alerts() -> None:
+        await follow_alert_topic(settings.kafka, settings.alerts_topic, pipeline.alerts)
 
     return pipeline

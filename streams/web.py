@@ -42,6 +42,15 @@ def register_views(app: faust.App, pipeline: CustomerPipeline) -> None:
             status = ("ready" if pipeline.redis.healthy else "degraded") if ready else "starting"
             return self.json({"status": status, **checks}, status=200 if ready else 503)
 
+    @app.page("/alerts")
+    class Alerts(View):
+        async def get(self, request: Request) -> Response:
+            """Alerts of every partition, newest first; filters: manager, state, kind, customer_id."""
+            q = request.query
+            alerts = pipeline.alerts.query(manager=q.get("manager"), state=q.get("state"), kind=q.get("kind"),
+                                           customer_id=q.get("customer_id"))
+            return self.json({"alerts": alerts, "count": len(alerts)})
+
     @app.page("/population")
     class Population(View):
         async def get(self, request: Request) -> Response:

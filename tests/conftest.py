@@ -12,13 +12,16 @@ from tests.stack_fixtures import TEST_KAFKA, TEST_REDIS, TEST_STACK_DIR, isolate
 
 @pytest.fixture(scope="session")
 def test_stack():
-    """Start the private test stack with the same code as `churnwatch stack up --fresh`."""
+    """Start (or reuse) the private test stack with the same code as `churnwatch stack up`.
+
+    Not `--fresh`: several test sessions may share it; every test has its own topics anyway.
+    """
     from churnwatch.stack import manager
     from churnwatch.stack.config import StackConfig
 
     env = dict(os.environ, CHURNWATCH_STACK_DIR=str(TEST_STACK_DIR))
     cfg = StackConfig.from_settings(isolated_settings(kafka=TEST_KAFKA, redis=TEST_REDIS), env)
-    manager.up(cfg, fresh=True, echo=lambda line: None)
+    manager.up(cfg, echo=lambda line: None)
     yield cfg
     manager.down(cfg)
 

@@ -41,12 +41,13 @@ is ignored); ``resolved`` closes it. A 'resolved' for an unknown id is remembere
 (``complaint_recent_days``), so an 'opened' with the same id arriving after it stays closed
 (it still counts as a complaint received).
 
-Bounds. When the customer's clock enters a new 7-day block, whatever no window can see any
-more is pruned, relative to ``max_event_ms`` (never the wall clock), so the state depends only
-on the events applied and their order: trailing orders older than ``trailing_days``, category
-times older than the product-range windows, ids older than the lateness allowance, held
-payments and settled invoice ids older than ``pending_payment_days``, complaint openings and
-resolved ids older than ``complaint_recent_days``. Only the newest ``max_periods`` periods with
+Bounds. Whatever no window can see any more is pruned, relative to ``max_event_ms`` (never the
+wall clock), so the state depends only on the events applied and their order. When the
+customer's clock enters a new 7-day block of event time: ids older than the lateness allowance
+and trailing orders older than ``trailing_days``; a new 28-day block: category times older than
+the product-range windows, held payments and settled invoice ids older than
+``pending_payment_days``, complaint openings and resolved ids older than
+``complaint_recent_days``. Only the newest ``max_periods`` periods with
 orders are kept (a count, checked when a period is added). The card's windows filter on the
 card's clock anyway, so pruning saves memory and never changes a result for a clock at or after
 ``max_event_ms``.
@@ -66,8 +67,10 @@ from agents.core.timeutil import DAY_MS
 Outcome = Literal["applied", "duplicate", "late"]
 
 _PRUNE_EVERY_MS = 7 * DAY_MS
-"""Pruning runs when a customer's clock enters a new 7-day block of event time (epoch-aligned):
-often enough to keep the state small, rare enough to stay off the per-event cost."""
+_SWEEP_EVERY_MS = 28 * DAY_MS
+"""Pruning runs when a customer's clock enters a new 7-day block of event time (epoch-aligned)
+for the id memory and the trailing orders, a new 28-day block for the rest: often enough to
+keep the state small, rare enough to stay off the per-event cost."""
 
 
 def apply_event(state: CustomerState | None, event: Event, config: CoreConfig) -> tuple[CustomerState, Outcome]:
@@ -112,6 +115,8 @@ def apply_event(state: CustomerState | None, event: Event, config: CoreConfig) -
         state.max_event_ms = occurred
         if newest is None or occurred // _PRUNE_EVERY_MS > newest // _PRUNE_EVERY_MS:
             _prune(state, config)
+            if newest is None or occurred // _SWEEP_EVERY_MS > newest // _SWEEP_EVERY_MS:
+                _sweep(state, config)
     return state, "applied"
 
 
@@ -272,7 +277,7 @@ def _evict(state: CustomerState, ids: dict[str, int], config: CoreConfig) -> Non
 
 
 def _prune(state: CustomerState, config: CoreConfig) -> None:
-    """Forget what no window can see any more; each step is skipped cheaply when there is nothing."""
+    """Forget ids and trailing orders no rule can see any more (cheap when there is nothing)."""
     newest = state.max_event_ms
     id_horizon = newest - config.lateness_days * DAY_MS
     if state.dedupe_floor_ms is not None and state.dedupe_floor_ms < id_horizon:
@@ -290,6 +295,10 @@ def _prune(state: CustomerState, config: CoreConfig) -> None:
         del times[:cut]
         del state.order_cents[:cut]
 
+
+def _sweep(state: CustomerState, config: CoreConfig) -> None:
+    """The rarer part of pruning: structures that grow slowly or are usually empty."""
+    newest = state.max_event_ms
     range_horizon = newest - (config.range_recent_days + config.range_baseline_days) * DAY_MS
     by_category = state.category_times
     for category in [c for c, seen in by_category.items() if seen[0] <= range_horizon]:

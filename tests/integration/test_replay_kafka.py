@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 import uuid
 from collections import defaultdict
@@ -15,17 +14,15 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from churnwatch.replay.command import replay_command
 from churnwatch.replay.pipeline import Accepted, Replay
 from streams.codec import decode
+from tests.stack_fixtures import TEST_KAFKA
+from tests.unit.replay.conftest import broken_payments, write  # noqa: F401  (shared fixtures)
 
 pytestmark = pytest.mark.integration
-BROKER = "127.0.0.1:9092"
+BROKER = TEST_KAFKA
 
 
 @pytest.fixture
-def topic_prefix():
-    try:
-        socket.create_connection(("127.0.0.1", 9092), timeout=2).close()
-    except OSError:
-        pytest.skip(f"no Kafka broker on {BROKER} (start it with `churnwatch stack up`)")
+def topic_prefix(test_stack):
     prefix = f"t{uuid.uuid4().hex[:12]}-"
     yield prefix
     admin = KafkaAdminClient(bootstrap_servers=BROKER)
