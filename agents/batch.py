@@ -4,19 +4,27 @@ Why a batch step outside the agent: the Faust agent stays a thin adapter (take r
 this, write the table, send what it returns), and the same step is unit-tested and benchmarked
 without a broker. State is written once per customer per batch, which is what makes the
 changelog write path affordable.
+
+Order of work for each batch: decode every record (bad ones become dead letters); profiles
+apply at once; timed events pass the partition's event-time gate (`agents.core.gate`), which
+holds them until every input topic has caught up to their time; then each partition's gate
+releases what it may, in event-time order, and the released events are applied. Ticks (one
+record per partition every few seconds) make sure a quiet partition's gate is looked at, so
+held events leave it as soon as the other topics are read to their end.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterable
 
 from agents.core.apply import apply_event
 from agents.core.config import CoreConfig
-from agents.core.events import Profile
+from agents.core.events import Complaint, Order, Payment, Profile
+from agents.core.gate import EventTimeGate
 from agents.core.state import CustomerState
-from streams.codec import InvalidEvent, decode
+from streams.codec import InvalidEvent, decode, encode_event
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,13 +49,11 @@ class DeadLetter:
 class BatchResult:
     changed: dict[str, CustomerState] = field(default_factory=dict)
     """Customer id -> its new state (one table write each)."""
-    last_record: dict[str, Record] = field(default_factory=dict)
-    """Customer id -> the last record that touched it (its partition is the state's partition)."""
+    partition_of: dict[str, int] = field(default_factory=dict)
+    """Customer id -> its partition (the table write goes to the same changelog partition)."""
     dead_letters: list[DeadLetter] = field(default_factory=list)
     outcomes: Counter = field(default_factory=Counter)
     """(topic, outcome) -> count, outcome in processed, invalid, duplicate, late."""
-    max_event_ms: dict[int, int] = field(default_factory=dict)
-    """Partition -> newest event time seen in this batch (feeds the event-time clock)."""
 
 
 def process_batch(
@@ -55,11 +61,38 @@ def process_batch(
     get_state: Callable[[str], CustomerState | None],
     config: CoreConfig,
     now_ms: int,
+    gates: dict[int, EventTimeGate],
+    topics_with_unread: Callable[[int], Iterable[str]],
 ) -> BatchResult:
-    """Decode, validate and apply a batch in arrival order (Kafka's per-customer order)."""
+    """Decode, gate and apply a batch; `topics_with_unread(p)` names the timed topics of
+    partition p that still have records the consumer has not read."""
     result = BatchResult()
     states = result.changed
+
+    def state_of(cid: str) -> CustomerState:
+        state = states.get(cid)
+        if state is None:
+            state = get_state(cid) or CustomerState(cid)
+        return state
+
+    def apply(cid: str, event, topic: str, record: Record, partition: int) -> None:
+        state, outcome = apply_event(state_of(cid), event, config)
+        states[cid] = state
+        result.partition_of[cid] = partition
+        if outcome == "applied":
+            result.outcomes[(topic, "processed")] += 1
+        elif outcome == "late":
+            result.outcomes[(topic, "late")] += 1
+            result.dead_letters.append(DeadLetter(record, "late", _late_detail(event, config)))
+        else:
+            result.outcomes[(topic, outcome)] += 1
+
+    touched: set[int] = set()
     for record in records:
+        gate = gates.setdefault(record.partition, EventTimeGate())
+        touched.add(record.partition)
+        if record.topic == TICKS_TOPIC:
+            continue  # a tick only makes sure the partition's gate is looked at
         try:
             event = decode(record.topic, record.key, record.value, now_ms=now_ms)
         except InvalidEvent as exc:
@@ -67,27 +100,30 @@ def process_batch(
             result.outcomes[(record.topic, "invalid")] += 1
             continue
         cid = event.customer_id
-        state = states.get(cid)
-        if state is None:
-            state = get_state(cid)
-        state, outcome = apply_event(state, event, config)
-        if outcome == "late":
-            result.dead_letters.append(DeadLetter(record, "late", _late_detail(event, state, config)))
-            result.outcomes[(record.topic, "late")] += 1
+        if isinstance(event, Profile):
+            apply(cid, event, record.topic, record, record.partition)
             continue
-        if outcome != "applied":
-            result.outcomes[(record.topic, outcome)] += 1
-            continue
-        result.outcomes[(record.topic, "processed")] += 1
-        states[cid] = state
-        result.last_record[cid] = record
-        if not isinstance(event, Profile):
-            newest = result.max_event_ms.get(record.partition, 0)
-            if event.occurred_ms > newest:
-                result.max_event_ms[record.partition] = event.occurred_ms
+        state = state_of(cid)
+        if gate.admit(event, record.topic, record.offset, state):
+            states[cid] = state
+            result.partition_of[cid] = record.partition
+        else:
+            apply(cid, event, record.topic, record, record.partition)
+
+    for partition in touched:
+        gate = gates[partition]
+        gate.advance(topics_with_unread(partition))
+        for cid, event, offset in gate.release(state_of):
+            topic = _TOPIC_OF[type(event)]
+            apply(cid, event, topic, Record(topic, partition, offset, cid.encode(), encode_event(event)), partition)
     return result
 
 
-def _late_detail(event, state: CustomerState, config: CoreConfig) -> str:
-    return (f"occurred_at is more than {config.lateness_days} days before the newest event of "
-            f"customer {event.customer_id}; not applied")
+TICKS_TOPIC = "churnwatch-ticks"
+"""Contract name of the tick topic: a periodic record on every partition (see the agent)."""
+_TOPIC_OF = {Order: "orders", Payment: "payments", Complaint: "complaints"}
+
+
+def _late_detail(event, config: CoreConfig) -> str:
+    return (f"occurred_at is more than {config.lateness_days} days before the newest event of customer "
+            f"{event.customer_id} (or before its de-duplication floor); not applied")

@@ -23,7 +23,8 @@ from agents.core.card import build_card
 from agents.core.config import CoreConfig
 from agents.core.population import PartitionSummary
 from agents.core.state import CustomerState
-from agents.faust_context import event_context
+from agents.core.gate import TIMED_TOPICS, EventTimeGate
+from agents.faust_context import event_context, unread_topics
 from streams.alert_book import AlertBook, follow_alert_topic
 from streams.dead_letter import dead_letter_headers, dead_letter_value
 from streams.metrics import Metrics
@@ -48,14 +49,17 @@ class CustomerPipeline:
     board: PopulationBoard
     redis: RedisSink
     alerts: AlertBook
-    watermarks: dict[int, int] = field(default_factory=dict)
-    """Partition -> event-time clock (newest occurred_at applied on that partition)."""
+    gates: dict[int, EventTimeGate] = field(default_factory=dict)
+    """Partition -> its event-time gate, whose watermark is the partition's clock."""
+    last_event: dict[int, faust.EventT] = field(default_factory=dict)
+    """Partition -> the newest Faust event read there: the context of that partition's table writes."""
     customers_by_partition: dict[int, set[str]] = field(default_factory=dict)
     cards_pending: set[str] = field(default_factory=set)
     summaries_pending: set[int] = field(default_factory=set)
 
     def clock_ms(self, partition: int) -> int:
-        return self.watermarks.get(partition, 0)
+        gate = self.gates.get(partition)
+        return (gate.clock_ms or 0) if gate is not None else 0
 
     def get_state(self, customer_id: str) -> CustomerState | None:
         return self.state.get(customer_id)
@@ -64,23 +68,26 @@ class CustomerPipeline:
         partition = partition_of(state.customer_id, self.settings.partitions)
         return build_card(state, self.clock_ms(partition), self.board.thresholds(), self.core)
 
-    def remember(self, customer_id: str, partition: int, state: CustomerState) -> None:
+    def remember(self, customer_id: str, partition: int) -> None:
         self.customers_by_partition.setdefault(partition, set()).add(customer_id)
-        if state.max_event_ms is not None and state.max_event_ms > self.watermarks.get(partition, 0):
-            self.watermarks[partition] = state.max_event_ms
         self.cards_pending.add(customer_id)
         self.summaries_pending.add(partition)
 
     def rebuild_indexes(self) -> None:
-        """After recovery from the changelog: partition index and clocks from the table itself.
+        """After recovery from the changelog: partition index and gates from the table itself.
 
-        The clock of a partition is the newest event time applied there, which is exactly the
-        maximum of its customers' own newest event times, so it survives a restart unchanged.
+        Held events live in the states, and a partition's clock before its first new watermark
+        is the newest event time of its customers, so both survive a restart unchanged.
         """
         self.customers_by_partition.clear()
-        self.watermarks.clear()
+        by_partition: dict[int, list[CustomerState]] = {}
         for customer_id, state in self.state.items():
-            self.remember(customer_id, partition_of(customer_id, self.settings.partitions), state)
+            partition = partition_of(customer_id, self.settings.partitions)
+            self.remember(customer_id, partition)
+            by_partition.setdefault(partition, []).append(state)
+        for partition, states in by_partition.items():
+            gate = self.gates.setdefault(partition, EventTimeGate())
+            gate.rebuild(states)
 
 
 class CustomerStateTable(faust.Table):
@@ -111,7 +118,8 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
                             metrics: Metrics) -> CustomerPipeline:
     state_codec.register()
     prefix = settings.topic_prefix
-    source = app.topic(*settings.input_topics)
+    source = app.topic(*settings.input_topics, settings.ticks_topic)
+    ticks = app.topic(settings.ticks_topic)
     dlq = app.topic(settings.dlq_topic)
     cards = app.topic(settings.cards_topic)
     population = app.topic(settings.population_topic)
@@ -124,6 +132,8 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
         redis=RedisSink(settings.redis, metrics),
         alerts=AlertBook(),
     )
+
+    timed_topics = {prefix + t: t for t in TIMED_TOPICS}
 
     def contract_topic(name: str) -> str:
         return name[len(prefix):] if prefix and name.startswith(prefix) else name
@@ -141,14 +151,16 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
                        e.message.key, e.message.value)
                 for e in batch
             ]
-            by_position = {(r.topic, r.partition, r.offset): e for r, e in zip(records, batch)}
+            for e in batch:
+                pipeline.last_event[e.message.partition] = e
             now_ms = int(time.time() * 1000)
-            result = process_batch(records, pipeline.get_state, core, now_ms=now_ms)
+            result = process_batch(records, pipeline.get_state, core, now_ms, pipeline.gates,
+                                   lambda p: unread_topics(app, timed_topics, p))
             for cid, state in result.changed.items():
-                last = result.last_record[cid]
-                with event_context(by_position[(last.topic, last.partition, last.offset)]):
+                partition = result.partition_of[cid]
+                with event_context(pipeline.last_event[partition]):
                     pipeline.state[cid] = state
-                pipeline.remember(cid, last.partition, state)
+                pipeline.remember(cid, partition)
             for letter in result.dead_letters:
                 r = letter.record
                 source_topic = prefix + r.topic
@@ -168,6 +180,13 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
             wall = time.time()
             for e in batch:
                 metrics.event_latency.observe(max(0.0, wall - e.message.timestamp))
+
+    @app.timer(settings.tick_interval, on_leader=True, name="send-ticks")
+    async def send_ticks() -> None:
+        """One tick per partition: wakes quiet partitions' gates (and, later, the live clock)."""
+        wall = str(int(time.time() * 1000)).encode()
+        for partition in range(settings.partitions):
+            await ticks.send(value=wall, partition=partition)
 
     @app.timer(settings.publish_interval, name="publish-cards")
     async def publish_cards() -> None:

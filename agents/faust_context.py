@@ -26,3 +26,31 @@ def event_context(event: EventT) -> Iterator[None]:
         yield
     finally:
         faust_streams._current_event.reset(token)
+
+
+def unread_topics(app, topics: dict[str, str], partition: int) -> list[str]:
+    """Contract names of the given topics whose partition still has records we have not read.
+
+    `topics` maps the real (prefixed) topic name to its contract name. A partition counts as
+    read up to its end when the consumer's position (last offset read + 1, or the committed
+    offset before anything was read) has reached the highwater of its last fetch. Faust exposes
+    the read and committed offsets only as private attributes of its consumer, hence this helper.
+    """
+    from faust.types import TP
+
+    consumer = app.consumer
+    unread = []
+    for real, contract in topics.items():
+        tp = TP(real, partition)
+        try:
+            highwater = consumer.highwater(tp)
+        except Exception:  # not assigned (yet) or no fetch so far: treat as unread
+            highwater = None
+        if highwater is None:
+            unread.append(contract)
+            continue
+        read = consumer._read_offset.get(tp)
+        position = read + 1 if read is not None else consumer._committed_offset.get(tp)
+        if highwater > 0 and (position is None or position < highwater):
+            unread.append(contract)
+    return unread

@@ -54,6 +54,7 @@ def create_app(settings: Settings) -> faust.App:
     from agents.core.config import load_core_config
     from agents.customer_agent import register_customer_agent
     from streams.metrics import Metrics
+    from streams.ui.views import register_ui
     from streams.web import register_views
 
     app = faust_app(settings)
@@ -62,5 +63,6 @@ def create_app(settings: Settings) -> faust.App:
     setup_prometheus_sensors(app, pattern="/metrics", registry=metrics.registry, name_prefix="faust")
     pipeline = register_customer_agent(app, settings, core, metrics)
     register_views(app, pipeline)
+    register_ui(app, pipeline)
     app.churnwatch = pipeline  # type: ignore[attr-defined]
     return app

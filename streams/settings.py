@@ -53,6 +53,8 @@ class Settings:
     web_host: str = "127.0.0.1"
     """Interface the worker's web server binds to: loopback unless told otherwise."""
     web_port: int = 6066
+    web_token: str = ""
+    """Shared bearer token for every web path but /healthz, /readyz, /metrics (empty: no token asked)."""
     app_id: str = "churnwatch"
     """Kafka consumer group and prefix of the changelog topics."""
     topic_prefix: str = ""
@@ -75,6 +77,8 @@ class Settings:
     """Seconds between publications of changed cards (topic + Redis); coalesces many updates into one."""
     population_interval: float = 5.0
     """Seconds between per-partition population summaries (RFM quintiles, tiers)."""
+    tick_interval: float = 2.0
+    """Seconds between ticks: a record on every partition that wakes quiet partitions."""
     live_clock: bool = False
     """Let wall time advance the event-time clock when the stream is quiet (live mode); off for replays."""
 

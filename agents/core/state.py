@@ -76,6 +76,9 @@ class CustomerState:
 
     alerts: dict[str, Any] = field(default_factory=dict)
     """Opaque to the core: owned by the alert rules; persisted as is."""
+    held: list[list] = field(default_factory=list)
+    """Events waiting at the event-time gate: [occurred_ms, topic_rank, offset, event row], see
+    `agents.core.gate`; kept here so that they survive a crash with the rest of the state."""
 
     def to_dict(self) -> dict[str, Any]:
         """Compact JSON-compatible form (short keys; empty collections and defaults left out).
@@ -108,7 +111,8 @@ class CustomerState:
         for key, value in (("inv", self.invoices), ("pp", self.pending_payments),
                            ("si", self.settled_invoices), ("co", self.open_complaints),
                            ("cn", self.complaint_opens), ("cr", self.resolved_complaints),
-                           ("se", self.seen_events), ("so", self.seen_orders), ("al", self.alerts)):
+                           ("se", self.seen_events), ("so", self.seen_orders), ("al", self.alerts),
+                           ("hd", self.held)):
             if value:
                 d[key] = value
         return d
@@ -140,4 +144,5 @@ class CustomerState:
         s.seen_events = d.get("se", {})
         s.seen_orders = d.get("so", {})
         s.alerts = d.get("al", {})
+        s.held = d.get("hd", [])
         return s

@@ -53,7 +53,7 @@ def test_bad_input_goes_to_the_dlq_and_valid_input_is_kept(test_stack, tmp_path)
     now_ms = int(time.time() * 1000)
     bad = _bad_messages(now_ms)
     valid = [_order(f"G{c}", n, f"2024-0{1 + n}-1{c}T10:00:00Z") for c in range(5) for n in range(3)]
-    late = [_order("L1", 1, "2024-06-01T00:00:00Z"), _order("L1", 2, "2024-04-01T00:00:00Z")]
+    late = [_order("L1", 1, "2024-06-01T00:00:00Z"), _order("L1", 2, "2024-04-01T00:00:00Z")]  # 61 days older
 
     worker = start_worker(settings, tmp_path)
     try:
@@ -69,11 +69,8 @@ def test_bad_input_goes_to_the_dlq_and_valid_input_is_kept(test_stack, tmp_path)
         for topic, key, value, reason in bad[len(valid):]:
             meta = producer.send(settings.topic_prefix + topic, key=key, value=value).get(timeout=10)
             sent[(meta.topic, meta.partition, meta.offset)] = reason
-        for event in late:
-            meta = producer.send(settings.orders_topic, key=b"L1", value=json.dumps(event).encode()).get(timeout=10)
-        sent[(meta.topic, meta.partition, meta.offset)] = "late"
+        producer.send(settings.orders_topic, key=b"L1", value=json.dumps(late[0]).encode())
         producer.flush()
-        producer.close()
 
         def cards_complete() -> bool:
             for c in range(5):
@@ -84,6 +81,10 @@ def test_bad_input_goes_to_the_dlq_and_valid_input_is_kept(test_stack, tmp_path)
             return card.status_code == 200 and card.json()["lifetime"]["orders"] == 1
 
         wait_until(cards_complete, timeout=90, what="every valid order to be applied")
+        # Only once the clock has passed it is an old event late (before, the gate reorders it).
+        meta = producer.send(settings.orders_topic, key=b"L1", value=json.dumps(late[1]).encode()).get(timeout=10)
+        sent[(meta.topic, meta.partition, meta.offset)] = "late"
+        producer.close()
         assert worker.proc.poll() is None, "the worker must survive bad input"
 
         letters = _read_all(settings.kafka, settings.dlq_topic, settings.partitions, expected=len(sent))

@@ -1,0 +1,122 @@
+"""The event-time gate: a partition's events leave it in event-time order across topics.
+
+Why: one partition of churnwatch reads three timed topics (orders, payments, complaints) and
+Kafka orders records only *within* a topic partition. While a backlog is read, the consumer can
+be months ahead on `orders` and behind on `payments`; applied as they come, invoices would look
+overdue, a customer would look silent, and alerts would depend on fetch timing. The gate holds
+every timed event until each input topic has passed its time (the watermark is the minimum,
+over the topics that still have unread records, of the newest time read from each), then
+releases what it held in (occurred_at, topic, offset) order. A topic that is fully read does not
+hold the watermark back, so in live operation events pass straight through.
+
+Held events are stored in the customer's own state (`CustomerState.held`), which is written to
+the changelog with the rest of the state, so a crash loses nothing the consumer has committed.
+An event at or before the watermark is not held: it is applied at once (late but allowed,
+within the core's lateness bound) and cannot change an evaluation already made.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from agents.core.event_rows import from_row, to_row
+from agents.core.events import TimedEvent
+from agents.core.state import CustomerState
+
+TIMED_TOPICS = ("orders", "payments", "complaints")
+TOPIC_RANK = {topic: rank for rank, topic in enumerate(TIMED_TOPICS)}
+
+
+@dataclass
+class EventTimeGate:
+    """The gate of one partition (pure; the agent feeds it records and topic read positions)."""
+
+    watermark_ms: int | None = None
+    """Event time up to which everything has been released (never goes back)."""
+    newest_read: dict[str, int] = field(default_factory=dict)
+    """Topic -> newest occurred_ms read on this partition (held or not)."""
+    known_max_ms: int | None = None
+    """Newest event time known on this partition from before a restart (states' own clocks)."""
+    _waiting: list[tuple[int, str]] = field(default_factory=list)
+    """Heap of (oldest held time, customer id); may hold stale entries, checked on pop."""
+
+    def admit(self, event: TimedEvent, topic: str, offset: int, state: CustomerState) -> bool:
+        """Hold the event in `state` (True) or say it may be applied now (False)."""
+        occurred = event.occurred_ms
+        if occurred > self.newest_read.get(topic, -1):
+            self.newest_read[topic] = occurred
+        if self.watermark_ms is not None and occurred <= self.watermark_ms:
+            return False
+        held = state.held
+        oldest = held[0][0] if held else None
+        entry = [occurred, TOPIC_RANK[topic], offset, to_row(event)]
+        held.append(entry)
+        if len(held) > 1 and held[-2][:3] > entry[:3]:
+            held.sort(key=lambda h: (h[0], h[1], h[2]))
+        if oldest is None or occurred < oldest:
+            heapq.heappush(self._waiting, (occurred, state.customer_id))
+        return True
+
+    def advance(self, topics_with_unread: Iterable[str]) -> int | None:
+        """Move the watermark to what every topic with unread records has passed."""
+        pending = set(topics_with_unread)
+        if any(t not in self.newest_read for t in pending):
+            return self.watermark_ms  # a topic with a backlog we have not seen yet holds it
+        if pending:
+            candidate = min(self.newest_read[t] for t in pending)
+        else:
+            known = [*self.newest_read.values(), *([self.known_max_ms] if self.known_max_ms is not None else [])]
+            if not known:
+                return self.watermark_ms
+            candidate = max(known)
+        if self.watermark_ms is None or candidate > self.watermark_ms:
+            self.watermark_ms = candidate
+        return self.watermark_ms
+
+    def release(self, get_state: Callable[[str], CustomerState | None]) -> list[tuple[str, TimedEvent, int]]:
+        """Every held event at or before the watermark, in (time, topic, offset) order, as
+        (customer id, event, source offset)."""
+        if self.watermark_ms is None:
+            return []
+        released: list[tuple[int, int, int, str, list]] = []
+        waiting = self._waiting
+        while waiting and waiting[0][0] <= self.watermark_ms:
+            _, cid = heapq.heappop(waiting)
+            state = get_state(cid)
+            if state is None or not state.held or state.held[0][0] > self.watermark_ms:
+                continue  # stale heap entry
+            cut = 0
+            while cut < len(state.held) and state.held[cut][0] <= self.watermark_ms:
+                occurred, rank, offset, row = state.held[cut]
+                released.append((occurred, rank, offset, cid, row))
+                cut += 1
+            del state.held[:cut]
+            if state.held:
+                heapq.heappush(waiting, (state.held[0][0], cid))
+        released.sort(key=lambda r: r[:3])
+        return [(cid, from_row(row), offset) for _, _, offset, cid, row in released]
+
+    @property
+    def clock_ms(self) -> int | None:
+        """The partition's event-time clock: the watermark, or before the first one after a
+        restart, the newest event time known from the recovered states."""
+        return self.watermark_ms if self.watermark_ms is not None else self.known_max_ms
+
+    @property
+    def holding(self) -> int:
+        """Customers with held events (an upper bound: stale heap entries count until popped)."""
+        return len(self._waiting)
+
+    def rebuild(self, states: Iterable[CustomerState]) -> None:
+        """After recovery: re-index held events and remember the newest known event time."""
+        self._waiting.clear()
+        for state in states:
+            if state.max_event_ms is not None:
+                self.known_max_ms = max(self.known_max_ms or state.max_event_ms, state.max_event_ms)
+            if state.held:
+                state.held.sort(key=lambda h: (h[0], h[1], h[2]))
+                heapq.heappush(self._waiting, (state.held[0][0], state.customer_id))
+                newest_held = state.held[-1][0]
+                self.known_max_ms = max(self.known_max_ms or newest_held, newest_held)
