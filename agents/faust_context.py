@@ -54,3 +54,4 @@ def unread_topics(app, topics: dict[str, str], partition: int) -> list[str]:
         if highwater > 0 and (position is None or position < highwater):
             unread.append(contract)
     return unread
+

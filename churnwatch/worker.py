@@ -7,10 +7,14 @@ from faust.worker import Worker
 
 from streams.app import create_app
 from streams.settings import Settings
+from streams.ui.auth import bind_refusal
 from streams.topics import TopicLayoutError, ensure_topics
 
 
 def run_worker(settings: Settings, loglevel: str | None = None) -> None:
+    problem = bind_refusal(settings.web_host, settings.web_token, settings.web_insecure)
+    if problem:
+        raise click.ClickException(problem)
     try:
         ensure_topics(settings)
     except TopicLayoutError as exc:

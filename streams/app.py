@@ -40,6 +40,8 @@ def faust_app(settings: Settings) -> faust.App:
         web_metrics_enabled=False,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        producer_linger=0.02,
+        producer_max_batch_size=256 * 1024,
         broker_commit_every=settings.batch_size,
         stream_buffer_maxsize=max(4096, settings.batch_size * 4),
         table_cleanup_interval=30.0,

@@ -55,6 +55,8 @@ class Settings:
     web_port: int = 6066
     web_token: str = ""
     """Shared bearer token for every web path but /healthz, /readyz, /metrics (empty: no token asked)."""
+    web_insecure: bool = False
+    """Allow binding beyond loopback without a token (not recommended)."""
     app_id: str = "churnwatch"
     """Kafka consumer group and prefix of the changelog topics."""
     topic_prefix: str = ""

@@ -51,6 +51,18 @@ def register_views(app: faust.App, pipeline: CustomerPipeline) -> None:
                                            customer_id=q.get("customer_id"))
             return self.json({"alerts": alerts, "count": len(alerts)})
 
+    @app.page("/status")
+    class Status(View):
+        async def get(self, request: Request) -> Response:
+            """Per partition this worker owns: event-time clock, watermark, customers holding
+            events at the gate, newest event time read per topic (no customer data)."""
+            partitions = {
+                p: {"clock": gate.clock_ms, "watermark": gate.watermark_ms, "holding": gate.holding,
+                    "newest_read": gate.newest_read}
+                for p, gate in sorted(pipeline.gates.items())
+            }
+            return self.json({"partitions": partitions})
+
     @app.page("/population")
     class Population(View):
         async def get(self, request: Request) -> Response:

@@ -21,9 +21,11 @@ def test_stack():
 
     env = dict(os.environ, CHURNWATCH_STACK_DIR=str(TEST_STACK_DIR))
     cfg = StackConfig.from_settings(isolated_settings(kafka=TEST_KAFKA, redis=TEST_REDIS), env)
+    already_running = all(status.running for status in manager.status(cfg))
     manager.up(cfg, echo=lambda line: None)
     yield cfg
-    manager.down(cfg)
+    if not already_running:  # leave a stack another session started to that session
+        manager.down(cfg)
 
 
 @pytest.fixture

@@ -41,73 +41,99 @@ from agents.core.periods import period_index
 from agents.core.population import PopulationThresholds
 from agents.core.rfm import rfm_values
 from agents.core.rules import RULES
-from agents.core.rules.base import SEVERITY_RANK, RuleInput, Signal
+from agents.core.rules.base import SEVERITY_RANK, Rule, RuleInput, Signal
 from agents.core.rules.config import LifecycleConfig, RulesConfig
 from agents.core.state import CustomerState
 from agents.core.timeutil import DAY_MS, format_ms
 
 ACTIVE = ("open", "escalated")
 UNASSIGNED = "unassigned"
+CLEARED: dict[str, str] = {
+    "volume_decline": "order volume back near its baseline",
+    "range_narrowing": "buying across its usual range again",
+    "recency_lapse": "ordering again",
+    "payment_overdue": "no invoice long overdue any more",
+    "complaint_unresolved": "complaints closed, no burst",
+    "tier_downgrade": "back in its tier, or the lower tier has become its normal",
+    "segment_transition": "back in a good segment, or the new segment has become its normal",
+}
+"""What a resolution means, per kind, for the resolved event's message."""
 
 
 def evaluate(state: CustomerState, clock_ms: int, thresholds: PopulationThresholds | None,
              rules: RulesConfig, core: CoreConfig) -> list[dict[str, Any]]:
     """Run the rules for ``state`` at ``clock_ms``; update ``state.alerts``; return the alert events."""
+    run = _Evaluation(state, clock_ms, thresholds, rules, core)
     book = state.alerts
-    values = rfm_values(state, clock_ms, core)
-    revenue_tier = segment = None
-    if thresholds is not None:
-        revenue_tier = thresholds.tier(values[2] if values is not None else 0)
-        scores = thresholds.scores(*values) if values is not None else None
-        segment = scores[3] if scores is not None else None
-    tier = "A" if state.key_account else revenue_tier
-    in_scope = (rules.scope.key_account_flag and state.key_account) or revenue_tier in rules.scope.tiers
-    episodes: dict[str, dict] = book.setdefault("ep", {})
-    memory: dict[str, Any] = book.setdefault("mem", {})
-    life = rules.lifecycle
-    alerts: list[dict[str, Any]] = []
-    dues: list[int] = []
-    for rule in RULES:
-        kind = rule.kind
-        episode = episodes.get(kind)
-        active = episode is not None and episode["st"] in ACTIVE
-        watched = rules.enabled(kind) and (in_scope or rule.watches_everyone)
-        if not (watched or active):
-            memory.pop(kind, None)
-            continue
-        inp = RuleInput(state, clock_ms, thresholds, rules, core, values, revenue_tier, segment,
-                        episode["ref"] if active else None, memory.get(kind))
-        signal = rule.check(inp) if watched or (active and rules.enabled(kind)) else None
-        if rule.remember is not None:
-            remembered = rule.remember(inp) if watched else None
-            if remembered is None:
-                memory.pop(kind, None)
-            else:
-                memory[kind] = remembered
-            inp = replace(inp, memory=remembered)
-        if watched or active:
-            rule_due = rule.due(inp)
-            if rule_due is not None:
-                dues.append(rule_due)
-        transition, lifecycle_due = _step(episodes, kind, signal, clock_ms, life)
-        if lifecycle_due is not None:
-            dues.append(lifecycle_due)
-        if transition is not None:
-            alerts.append(_alert(state, kind, episodes[kind], transition, signal, clock_ms, tier))
-    if not memory:
-        del book["mem"]
-    if not episodes:
-        del book["ep"]
-    if in_scope or book.get("mem") or any(e["st"] in ACTIVE for e in episodes.values()):
-        dues.append(next_period_start_ms(clock_ms, core))
+    if run.in_scope or run.memory or any(e["st"] in ACTIVE for e in run.episodes.values()):
+        for rule in RULES:
+            run.rule(rule)
+        run.dues.append(next_period_start_ms(clock_ms, core))
+    for key, value in (("ep", run.episodes), ("mem", run.memory)):
+        if value:
+            book[key] = value
+        else:
+            book.pop(key, None)
     book["le"] = clock_ms
     book["lv"] = state.version
-    upcoming = [t for t in dues if t > clock_ms]
+    upcoming = [t for t in run.dues if t > clock_ms]
     if upcoming:
         book["nc"] = min(upcoming)
     else:
         book.pop("nc", None)
-    return alerts
+    return run.alerts
+
+
+class _Evaluation:
+    """One customer at one clock: the figures shared by the rules, and what the rules produce."""
+
+    def __init__(self, state: CustomerState, clock_ms: int, thresholds: PopulationThresholds | None,
+                 rules: RulesConfig, core: CoreConfig) -> None:
+        self.state, self.clock_ms, self.thresholds, self.rules, self.core = state, clock_ms, thresholds, rules, core
+        self.values = rfm_values(state, clock_ms, core)
+        self.revenue_tier = self.segment = None
+        if thresholds is not None:
+            self.revenue_tier = thresholds.tier(self.values[2] if self.values is not None else 0)
+            scores = thresholds.scores(*self.values) if self.values is not None else None
+            self.segment = scores[3] if scores is not None else None
+        self.tier = "A" if state.key_account else self.revenue_tier
+        self.in_scope = ((rules.scope.key_account_flag and state.key_account)
+                         or self.revenue_tier in rules.scope.tiers)
+        self.episodes: dict[str, dict] = state.alerts.get("ep", {})
+        self.memory: dict[str, Any] = state.alerts.get("mem", {})
+        self.alerts: list[dict[str, Any]] = []
+        self.dues: list[int] = []
+
+    def rule(self, rule: Rule) -> None:
+        """Signal, memory, next due time, lifecycle step and alert event of one rule."""
+        kind = rule.kind
+        episode = self.episodes.get(kind)
+        active = episode is not None and episode["st"] in ACTIVE
+        enabled = self.rules.enabled(kind)
+        watched = enabled and (self.in_scope or rule.watches_everyone)
+        if not (watched or active):
+            self.memory.pop(kind, None)
+            return
+        inp = RuleInput(self.state, self.clock_ms, self.thresholds, self.rules, self.core, self.values,
+                        self.revenue_tier, self.segment, episode["ref"] if active else None, self.memory.get(kind))
+        signal = rule.check(inp) if enabled else None
+        if rule.remember is not None:
+            remembered = rule.remember(inp) if watched else None
+            if remembered is None:
+                self.memory.pop(kind, None)
+            else:
+                self.memory[kind] = remembered
+            inp = replace(inp, memory=remembered)
+        if enabled:
+            rule_due = rule.due(inp)
+            if rule_due is not None:
+                self.dues.append(rule_due)
+        transition, lifecycle_due = _step(self.episodes, kind, signal, self.clock_ms, self.rules.lifecycle)
+        if lifecycle_due is not None:
+            self.dues.append(lifecycle_due)
+        if transition is not None:
+            self.alerts.append(_alert(self.state, kind, self.episodes[kind], transition, signal, self.clock_ms,
+                                      self.tier))
 
 
 def _step(episodes: dict[str, dict], kind: str, signal: Signal | None, clock: int,
@@ -152,7 +178,7 @@ def _alert(state: CustomerState, kind: str, episode: dict, transition: str, sign
         del episode["ref"], episode["sev"]
         evidence = {**last["evidence"], "resolved": {
             "absent_since": format_ms(absent_since), "open_days": (clock - opened) // DAY_MS}}
-        message = f"Resolved after {(clock - opened) // DAY_MS} days: {last['message']}"
+        message = f"Resolved after {(clock - opened) // DAY_MS} days ({CLEARED[kind]}); was: {last['message']}"
         severity = last["severity"]
     else:
         evidence, message, severity = signal.evidence, signal.message, episode["sev"]

@@ -50,9 +50,9 @@ class PartitionEngine:
 
     def __init__(self, core: CoreConfig, rules: RulesConfig,
                  thresholds: Callable[[], PopulationThresholds | None] = lambda: None) -> None:
+        rules.check_against(core)
         self.core = core
-        self.rules = rules
-        """Replace to reload ``config/rules.toml``; the next evaluations use the new thresholds."""
+        self._rules = rules
         self.thresholds = thresholds
         self.clock_ms: int | None = None
         """Newest applied ``occurred_at`` (or the latest ``advance_to``); None before the first event."""
@@ -62,6 +62,16 @@ class PartitionEngine:
         self._heap: list[tuple[int, str]] = []
         self.evaluations = 0
         """Customer evaluations run so far (for metrics and benchmarks)."""
+
+    @property
+    def rules(self) -> RulesConfig:
+        return self._rules
+
+    @rules.setter
+    def rules(self, rules: RulesConfig) -> None:
+        """Reload ``config/rules.toml``: the next evaluations use the new thresholds."""
+        rules.check_against(self.core)
+        self._rules = rules
 
     def apply(self, event: Event, get_state: GetState, put_state: PutState) -> tuple[Outcome, list[Alert]]:
         """Evaluate the day boundaries the event's time crosses, then apply the event."""
@@ -136,7 +146,7 @@ class PartitionEngine:
                 state = get_state(customer_id)
                 if state is None:
                     continue
-                alerts += evaluate(state, boundary, thresholds, self.rules, self.core)
+                alerts += evaluate(state, boundary, thresholds, self._rules, self.core)
                 self.evaluations += 1
                 put_state(customer_id, state)
                 pending.pop(customer_id, None)

@@ -25,12 +25,12 @@ header a{color:#cfe3ff;text-decoration:none}header .brand{font-weight:700;font-s
 main{padding:16px 24px;max-width:1180px}
 h1{font-size:22px;margin:4px 0 12px}h2{font-size:16px;margin:0 0 8px}
 section{background:#fff;border:1px solid #dde3ea;border-radius:6px;padding:12px 16px;margin:0 0 14px}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(210px,1fr));gap:14px}.grid section,.top section{margin:0}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(240px,1fr));gap:14px}.grid section,.top section{margin:0}
 .top{display:grid;grid-template-columns:minmax(0,2fr) minmax(280px,1fr);gap:14px;margin:0 0 14px}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #edf0f3;vertical-align:top}
 th{font-weight:600;color:#4a5663;font-size:12px;text-transform:uppercase;letter-spacing:.03em}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-dl{display:grid;grid-template-columns:fit-content(60%) minmax(0,1fr);gap:2px 14px;margin:0}dd{overflow-wrap:anywhere}dt{color:#5b6773}dd{margin:0;font-variant-numeric:tabular-nums}
+dl{display:grid;grid-template-columns:fit-content(60%) minmax(0,1fr);gap:2px 14px;margin:0}dd{overflow-wrap:break-word}dt{color:#5b6773}dd{margin:0;font-variant-numeric:tabular-nums}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;color:#fff;background:#6b7785}
 .badge.sev-critical{background:#a4161a}.badge.sev-high{background:#d9480f}.badge.sev-medium{background:#e0a100;color:#222}.badge.sev-low{background:#5c7cfa}
 .badge.tier-A{background:#2b8a3e}.badge.tier-B{background:#1971c2}.badge.tier-C{background:#868e96}

@@ -1,5 +1,6 @@
 """Observability against real programs: promtool accepts the config and the rules, the rules
-fire on synthetic series, and a real Prometheus scrapes a worker fed with a simulated history.
+fire on synthetic series, and a real Prometheus scrapes a worker fed with a simulated history
+(a worker with a web token: its pages refuse anonymous requests, /metrics stays open).
 
 Prometheus comes from Debian's `prometheus` package, installed on demand (tests/tools.py); the
 test fails, never skips, when it cannot be had.
@@ -25,6 +26,7 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS_CONFIG = ROOT / "config" / "prometheus"
 DASHBOARD = ROOT / "config" / "grafana" / "dashboards" / "churnwatch.json"
+WEB_TOKEN = "test-token"
 
 
 def _run(*args: str | Path) -> str:
@@ -195,12 +197,16 @@ class PrometheusServer:
 
 def test_prometheus_scrapes_a_worker_fed_with_a_simulated_history(test_stack, tmp_path):
     binary = require_debian_package("prometheus", "prometheus")
-    settings = isolated_settings()
+    # With a web token: Prometheus must still scrape /metrics without credentials.
+    settings = isolated_settings(web_token=WEB_TOKEN)
     ensure_topics(settings)
     worker = start_worker(settings, tmp_path)
     prometheus = None
     try:
         worker.wait_ready()
+        assert {path: worker.get(path).status_code for path in ("/ui", "/alerts", "/customers/C00001", "/metrics")} \
+            == {"/ui": 401, "/alerts": 401, "/customers/C00001": 401, "/metrics": 200}
+        assert worker.get("/ui", headers={"Authorization": f"Bearer {WEB_TOKEN}"}).status_code == 200
         fed = produce_simulation(settings, customers=200, months=12)
         prometheus = PrometheusServer(binary, tmp_path, worker.url)
         assert wait_until(lambda: prometheus.value('up{job="churnwatch"}'), timeout=45, what="the worker scraped") == 1
@@ -224,9 +230,11 @@ def test_prometheus_scrapes_a_worker_fed_with_a_simulated_history(test_stack, tm
         for expr in [t["expr"] for p in panels for t in p.get("targets", [])]:
             prometheus.api("query", query=expr.replace("$__rate_interval", "1m"))
 
-        # Alerts: asserted only once the worker exports the alert counter (the alert engine is
-        # being wired by the lead; tighten to an unconditional check when it is).
-        if "churnwatch_alerts_total" in worker.get("/metrics").text:
+        # Alerts: asserted only once the worker has counted one (a `churnwatch_alerts_total{...}`
+        # sample, not just its HELP line). The alert engine is being wired by the lead; when it
+        # is, this becomes unconditional: a history with scripted churn stories must raise alerts.
+        metrics = worker.get("/metrics").text.splitlines()
+        if any(line.startswith("churnwatch_alerts_total{") for line in metrics):
             assert wait_until(lambda: prometheus.value("sum(churnwatch_alerts_total)"), timeout=60,
                               what="alerts counted in Prometheus") > 0
     finally:

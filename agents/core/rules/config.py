@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
+from agents.core.config import CoreConfig
 from agents.core.events import SEVERITIES
 
 KINDS = ("volume_decline", "range_narrowing", "recency_lapse", "payment_overdue", "complaint_unresolved",
@@ -54,11 +55,15 @@ class VolumeDeclineConfig:
     trend_periods: int = 3
     """Trend trigger: the last this-many complete periods fall strictly, period over period
     (3 periods = two consecutive drops, seed 004's "fell month after month")."""
-    min_drop: float = 0.10
+    min_drop: float = 0.08
     """... each period at least this share below the one before it ..."""
     trend_max_ratio: float = 0.70
-    """... and the last one at most this share of the baseline (a decline, not a wobble at the top)."""
-    level_ratio: float = 0.35
+    """... the last one at most this share of the baseline ..."""
+    trend_below_ratio: float = 0.85
+    """... and every period of the run after the first at most this share of the baseline: the run
+    leads away from the customer's level. Without it a month of ordinary noise followed by a
+    one-month seasonal dip reads as "three months falling"."""
+    level_ratio: float = 0.30
     """Level trigger: the last ``level_periods`` complete periods each below this share of the baseline."""
     level_periods: int = 1
     baseline_periods: int = 6
@@ -81,16 +86,24 @@ class RangeNarrowingConfig:
     """Recent window: the last this-many complete periods."""
     baseline_periods: int = 6
     """Baseline window: this many complete periods right before the recent window."""
-    max_ratio: float = 0.5
-    """Trigger when the recent categories are at most this share of the baseline's."""
-    min_baseline_categories: int = 3
-    """Guard: the baseline bought at least this many categories."""
+    max_ratio: float = 0.75
+    """Trigger when the recent window covers at most this share of the categories a window of the
+    same length covered on average in the baseline."""
+    min_baseline_categories: int = 5
+    """Guard: the baseline bought at least this many categories. With a range of 3 or 4, two months
+    that touch only half of it are ordinary chance for a customer with a few orders a month (in
+    simulated histories such customers raised most false narrowing alarms); narrower ranges are
+    still visible on the card's product_range section."""
+    min_recent_orders: int = 4
+    """Guard: at least this many orders in the recent window (with fewer, few categories is chance)."""
     min_order_ratio: float = 0.5
     """Guard: the customer still orders at this share of its baseline rate. Fewer, larger orders
     (consolidation) cover fewer categories by chance; that is not a narrower range."""
-    recovered_ratio: float = 0.75
-    """An open episode lasts while the recent categories stay below this share of the baseline's."""
-    severity_ratios: tuple[float, float, float] = (0.5, 0.34, 0.2)
+    recovered_ratio: float = 0.85
+    """An open episode lasts while the recent window covers less than this share of the baseline's
+    usual coverage at the alert."""
+    severity_ratios: tuple[float, float, float] = (0.7, 0.5, 0.3)
+    """Recent coverage / usual coverage at or below these: medium, high, critical."""
 
 
 @dataclass(frozen=True)
@@ -135,7 +148,7 @@ class ComplaintUnresolvedConfig:
 @dataclass(frozen=True)
 class TierDowngradeConfig:
     enabled: bool = True
-    min_drop: float = 0.20
+    min_drop: float = 0.25
     """The trailing revenue must also be this share below its peak while in the old tier, so a
     customer hovering at the tier border does not flap."""
     settle_days: int = 90
@@ -171,6 +184,22 @@ class RulesConfig:
 
     def enabled(self, kind: str) -> bool:
         return getattr(self, kind).enabled
+
+    def check_against(self, core: CoreConfig) -> None:
+        """Fail when the core keeps too little history for these windows (raises ValueError)."""
+        problems = []
+        volume, narrowing = self.volume_decline, self.range_narrowing
+        needed = max(volume.baseline_periods + max(volume.trend_periods, volume.level_periods),
+                     narrowing.baseline_periods + narrowing.recent_periods) + 1
+        if core.max_periods < needed:
+            problems.append(f"core max_periods={core.max_periods} keeps fewer periods than the rules "
+                            f"compare ({needed})")
+        if self.complaint_unresolved.burst_days > core.complaint_recent_days:
+            problems.append(f"complaint_unresolved.burst_days={self.complaint_unresolved.burst_days} is longer "
+                            f"than the core remembers complaint openings (complaint_recent_days="
+                            f"{core.complaint_recent_days})")
+        if problems:
+            raise ValueError("rules config does not fit the core config: " + "; ".join(problems))
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any]) -> RulesConfig:
@@ -238,13 +267,12 @@ def _problems(config: RulesConfig) -> list[str]:
          f"complaint_unresolved.sla_days needs exactly the severities {', '.join(SEVERITIES)}")
     need(complaint.burst_count >= 2 and complaint.burst_days >= 1,
          "complaint_unresolved: burst_count >= 2 and burst_days >= 1")
-    need(0 < config.tier_downgrade.min_drop < 1 or config.tier_downgrade.min_drop == 0,
-         "tier_downgrade.min_drop must be in [0, 1)")
-    for name in ("volume_decline", "range_narrowing", "recency_lapse", "payment_overdue"):
-        ladder = getattr(config, name)
-        steps = getattr(ladder, "severity_ratios", None) or getattr(ladder, "severity_multiples", None) \
-            or getattr(ladder, "severity_days", None)
-        need(len(steps) == 3, f"{name}: the severity ladder needs three steps (medium, high, critical)")
+    need(0 <= config.tier_downgrade.min_drop < 1, "tier_downgrade.min_drop must be in [0, 1)")
+    for name, ladder in (("volume_decline.severity_ratios", volume.severity_ratios),
+                         ("range_narrowing.severity_ratios", narrowing.severity_ratios),
+                         ("recency_lapse.severity_multiples", lapse.severity_multiples),
+                         ("payment_overdue.severity_days", config.payment_overdue.severity_days)):
+        need(len(ladder) == 3, f"{name} needs three steps (medium, high, critical)")
     return problems
 
 

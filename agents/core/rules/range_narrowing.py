@@ -6,8 +6,8 @@ recent window is the last ``recent_periods`` complete periods; the baseline is t
 in the baseline (at least ``min_baseline_categories``). What a window of the recent window's
 length *normally* covers is measured on the baseline itself: the mean number of distinct
 categories over each ``recent_periods``-long run of baseline periods. The rule fires when the
-recent window covers at most ``max_ratio`` of that, while the customer still orders at
-``min_order_ratio`` of its baseline rate.
+recent window covers at most ``max_ratio`` of that, while the customer still orders (at least
+``min_recent_orders`` orders in the recent window, and ``min_order_ratio`` of its baseline rate).
 
 Why "normally covers" rather than the 6-month union: a short window never shows the whole range
 of a long one, and the comparison must hold within two periods of the change to be an early
@@ -47,7 +47,7 @@ def check(inp: RuleInput) -> Signal | None:
                  for s in range(baseline_from, baseline_from + windows)) / windows
     expected_orders = baseline_orders * cfg.recent_periods / cfg.baseline_periods
     if inp.episode is None:
-        if (len(baseline) < cfg.min_baseline_categories or recent_orders == 0
+        if (len(baseline) < cfg.min_baseline_categories or recent_orders < max(1, cfg.min_recent_orders)
                 or recent_orders < cfg.min_order_ratio * expected_orders
                 or len(recent) > cfg.max_ratio * normal):
             return None
@@ -77,7 +77,7 @@ def check(inp: RuleInput) -> Signal | None:
         "expected_orders": round(expected_orders, 2),
         "thresholds": {
             "max_ratio": cfg.max_ratio, "min_baseline_categories": cfg.min_baseline_categories,
-            "min_order_ratio": cfg.min_order_ratio, "recent_periods": cfg.recent_periods,
+            "min_recent_orders": cfg.min_recent_orders, "min_order_ratio": cfg.min_order_ratio, "recent_periods": cfg.recent_periods,
             "baseline_periods": cfg.baseline_periods, "recovered_ratio": cfg.recovered_ratio,
         },
     }

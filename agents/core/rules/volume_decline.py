@@ -3,7 +3,8 @@
 Compares complete periods (calendar months by default; the clock's own period is still open).
 For each watched measure (order value, optionally quantity):
 - trend trigger: the last ``trend_periods`` complete periods fall strictly, each at least
-  ``min_drop`` below the one before, and the last is at most ``trend_max_ratio`` of the baseline;
+  ``min_drop`` below the one before, every one after the first at most ``trend_below_ratio`` of
+  the baseline and the last at most ``trend_max_ratio`` of it;
 - level trigger: the last ``level_periods`` complete periods are each below ``level_ratio`` of
   the baseline.
 The baseline is the customer's own: the mean per period of the ``baseline_periods`` complete
@@ -77,7 +78,8 @@ def _trend(inp: RuleInput, cfg: VolumeDeclineConfig, measure: str, last: int, fi
     if values[-1] <= 0 or any(b > (1 - cfg.min_drop) * a for a, b in zip(values, values[1:])):
         return None
     baseline = _baseline(inp, cfg, measure, start, first)
-    if baseline is None or baseline <= 0 or values[-1] > cfg.trend_max_ratio * baseline:
+    if (baseline is None or baseline <= 0 or values[-1] > cfg.trend_max_ratio * baseline
+            or any(v > cfg.trend_below_ratio * baseline for v in values[1:])):
         return None
     labels = _labels(inp, start, last)
     unit = _unit(inp)
@@ -136,7 +138,8 @@ def _signal(inp: RuleInput, cfg: VolumeDeclineConfig, trigger: str, measure: str
         "ratio": round(ratio, 4),
         "thresholds": {
             "trend_periods": cfg.trend_periods, "min_drop": cfg.min_drop,
-            "trend_max_ratio": cfg.trend_max_ratio, "level_ratio": cfg.level_ratio,
+            "trend_max_ratio": cfg.trend_max_ratio, "trend_below_ratio": cfg.trend_below_ratio,
+            "level_ratio": cfg.level_ratio,
             "level_periods": cfg.level_periods, "baseline_periods": cfg.baseline_periods,
             "recovered_ratio": cfg.recovered_ratio,
         },
