@@ -19,8 +19,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from agents.core.apply import apply_event
 from agents.core.config import CoreConfig
+from agents.core.engine import PartitionEngine
 from agents.core.events import Complaint, Order, Payment, Profile
 from agents.core.gate import EventTimeGate
 from agents.core.state import CustomerState
@@ -54,18 +54,31 @@ class BatchResult:
     dead_letters: list[DeadLetter] = field(default_factory=list)
     outcomes: Counter = field(default_factory=Counter)
     """(topic, outcome) -> count, outcome in processed, invalid, duplicate, late."""
+    alerts: list[dict] = field(default_factory=list)
+    """Alert lifecycle events raised by the evaluations this batch ran (emitted_at not set)."""
+
+
+@dataclass
+class PartitionWork:
+    """What one partition keeps between batches: its event-time gate and its alert engine."""
+
+    gate: EventTimeGate
+    engine: PartitionEngine
+
+    @property
+    def clock_ms(self) -> int | None:
+        return self.gate.clock_ms
 
 
 def process_batch(
     records: list[Record],
     get_state: Callable[[str], CustomerState | None],
-    config: CoreConfig,
     now_ms: int,
-    gates: dict[int, EventTimeGate],
+    work_for: Callable[[int], PartitionWork],
     topics_with_unread: Callable[[int], Iterable[str]],
 ) -> BatchResult:
-    """Decode, gate and apply a batch; `topics_with_unread(p)` names the timed topics of
-    partition p that still have records the consumer has not read."""
+    """Decode, gate, apply and evaluate a batch; `work_for(p)` gives partition p's gate and
+    engine, `topics_with_unread(p)` names its timed topics that still have unread records."""
     result = BatchResult()
     states = result.changed
 
@@ -75,21 +88,27 @@ def process_batch(
             state = get_state(cid) or CustomerState(cid)
         return state
 
+    def put_state_on(partition: int) -> Callable[[str, CustomerState], None]:
+        def put_state(cid: str, state: CustomerState) -> None:
+            states[cid] = state
+            result.partition_of[cid] = partition
+        return put_state
+
     def apply(cid: str, event, topic: str, record: Record, partition: int) -> None:
-        state, outcome = apply_event(state_of(cid), event, config)
-        states[cid] = state
-        result.partition_of[cid] = partition
+        work = work_for(partition)
+        outcome, alerts = work.engine.apply(event, state_of, put_state_on(partition))
+        result.alerts += alerts
         if outcome == "applied":
             result.outcomes[(topic, "processed")] += 1
         elif outcome == "late":
             result.outcomes[(topic, "late")] += 1
-            result.dead_letters.append(DeadLetter(record, "late", _late_detail(event, config)))
+            result.dead_letters.append(DeadLetter(record, "late", _late_detail(event, work.engine.core)))
         else:
             result.outcomes[(topic, outcome)] += 1
 
     touched: set[int] = set()
     for record in records:
-        gate = gates.setdefault(record.partition, EventTimeGate())
+        gate = work_for(record.partition).gate
         touched.add(record.partition)
         if record.topic == TICKS_TOPIC:
             continue  # a tick only makes sure the partition's gate is looked at
@@ -111,11 +130,13 @@ def process_batch(
             apply(cid, event, record.topic, record, record.partition)
 
     for partition in touched:
-        gate = gates[partition]
-        gate.advance(topics_with_unread(partition))
-        for cid, event, offset in gate.release(state_of):
+        work = work_for(partition)
+        watermark = work.gate.advance(topics_with_unread(partition))
+        for cid, event, offset in work.gate.release(state_of):
             topic = _TOPIC_OF[type(event)]
             apply(cid, event, topic, Record(topic, partition, offset, cid.encode(), encode_event(event)), partition)
+        if watermark is not None:
+            result.alerts += work.engine.advance_to(watermark, state_of, put_state_on(partition))
     return result
 
 

@@ -10,6 +10,8 @@ once.
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -18,12 +20,16 @@ import orjson
 from kafka.partitioner.default import murmur2
 
 from agents import state_codec
-from agents.batch import Record, process_batch
+from agents.batch import PartitionWork, Record, process_batch
 from agents.core.card import build_card
 from agents.core.config import CoreConfig
 from agents.core.population import PartitionSummary
 from agents.core.state import CustomerState
+from agents.core.alerting import open_alerts
+from agents.core.engine import PartitionEngine
 from agents.core.gate import TIMED_TOPICS, EventTimeGate
+from agents.core.rules.config import RulesConfig, load_rules_config
+from agents.core.timeutil import format_ms
 from agents.faust_context import event_context, unread_topics
 from streams.alert_book import AlertBook, follow_alert_topic
 from streams.dead_letter import dead_letter_headers, dead_letter_value
@@ -31,6 +37,9 @@ from streams.metrics import Metrics
 from streams.population import PopulationBoard, follow_population_topic, summary_message
 from streams.redis_sink import RedisSink
 from streams.settings import Settings
+
+
+log = logging.getLogger(__name__)
 
 
 def partition_of(customer_id: str, partitions: int) -> int:
@@ -49,8 +58,9 @@ class CustomerPipeline:
     board: PopulationBoard
     redis: RedisSink
     alerts: AlertBook
-    gates: dict[int, EventTimeGate] = field(default_factory=dict)
-    """Partition -> its event-time gate, whose watermark is the partition's clock."""
+    rules: RulesConfig | None = None
+    work: dict[int, PartitionWork] = field(default_factory=dict)
+    """Partition -> its event-time gate (whose watermark is the partition's clock) and alert engine."""
     last_event: dict[int, faust.EventT] = field(default_factory=dict)
     """Partition -> the newest Faust event read there: the context of that partition's table writes."""
     customers_by_partition: dict[int, set[str]] = field(default_factory=dict)
@@ -58,15 +68,22 @@ class CustomerPipeline:
     summaries_pending: set[int] = field(default_factory=set)
 
     def clock_ms(self, partition: int) -> int:
-        gate = self.gates.get(partition)
-        return (gate.clock_ms or 0) if gate is not None else 0
+        work = self.work.get(partition)
+        return (work.clock_ms or 0) if work is not None else 0
+
+    def work_for(self, partition: int) -> PartitionWork:
+        work = self.work.get(partition)
+        if work is None:
+            engine = PartitionEngine(self.core, self.rules, self.board.thresholds)
+            work = self.work[partition] = PartitionWork(EventTimeGate(), engine)
+        return work
 
     def get_state(self, customer_id: str) -> CustomerState | None:
         return self.state.get(customer_id)
 
     def card(self, state: CustomerState) -> dict:
         partition = partition_of(state.customer_id, self.settings.partitions)
-        return build_card(state, self.clock_ms(partition), self.board.thresholds(), self.core)
+        return build_card(state, self.clock_ms(partition), self.board.thresholds(), self.core, open_alerts(state))
 
     def remember(self, customer_id: str, partition: int) -> None:
         self.customers_by_partition.setdefault(partition, set()).add(customer_id)
@@ -86,8 +103,9 @@ class CustomerPipeline:
             self.remember(customer_id, partition)
             by_partition.setdefault(partition, []).append(state)
         for partition, states in by_partition.items():
-            gate = self.gates.setdefault(partition, EventTimeGate())
-            gate.rebuild(states)
+            work = self.work_for(partition)
+            work.gate.rebuild(states)
+            work.engine.rebuild(states)
 
 
 class CustomerStateTable(faust.Table):
@@ -114,7 +132,7 @@ def state_table(app: faust.App, settings: Settings) -> faust.Table:
     ))
 
 
-def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig,
+def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig, rules: RulesConfig,
                             metrics: Metrics) -> CustomerPipeline:
     state_codec.register()
     prefix = settings.topic_prefix
@@ -131,7 +149,9 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
         board=PopulationBoard(core, settings.partitions),
         redis=RedisSink(settings.redis, metrics),
         alerts=AlertBook(),
+        rules=rules,
     )
+    alerts_topic = app.topic(settings.alerts_topic)
 
     timed_topics = {prefix + t: t for t in TIMED_TOPICS}
 
@@ -145,41 +165,58 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
     @app.agent(source, name="customers")
     async def customer_agent(stream: faust.StreamT) -> None:
         async for batch in stream.take_events(settings.batch_size, settings.batch_within):
-            started = time.perf_counter()
-            records = [
-                Record(contract_topic(e.message.topic), e.message.partition, e.message.offset,
-                       e.message.key, e.message.value)
-                for e in batch
-            ]
-            for e in batch:
-                pipeline.last_event[e.message.partition] = e
-            now_ms = int(time.time() * 1000)
-            result = process_batch(records, pipeline.get_state, core, now_ms, pipeline.gates,
-                                   lambda p: unread_topics(app, timed_topics, p))
-            for cid, state in result.changed.items():
-                partition = result.partition_of[cid]
-                with event_context(pipeline.last_event[partition]):
-                    pipeline.state[cid] = state
-                pipeline.remember(cid, partition)
-            for letter in result.dead_letters:
-                r = letter.record
-                source_topic = prefix + r.topic
-                dlq.send_soon(
-                    key=r.key,
-                    value=dead_letter_value(topic=source_topic, partition=r.partition, offset=r.offset,
-                                            key=r.key, value=r.value, reason=letter.reason,
-                                            detail=letter.detail, failed_at_ms=now_ms),
-                    headers=dead_letter_headers(topic=source_topic, partition=r.partition, offset=r.offset,
-                                                reason=letter.reason),
-                )
-                metrics.dead_letters.labels(letter.reason).inc()
-            for (topic, outcome), count in result.outcomes.items():
-                metrics.events.labels(topic, outcome).inc(count)
-            finished = time.perf_counter()
-            metrics.batch_latency.observe(finished - started)
-            wall = time.time()
-            for e in batch:
-                metrics.event_latency.observe(max(0.0, wall - e.message.timestamp))
+            try:
+                handle_batch(batch)
+            except Exception:
+                # Faust acks a batch's events when the loop moves on, even after an error, so a
+                # bug here would silently skip them. Stop the process instead: nothing of this
+                # batch is committed, and a restarted worker reads it again (at-least-once).
+                log.critical("batch processing failed; stopping the worker so that no event is lost",
+                             exc_info=True)
+                logging.shutdown()
+                os._exit(70)
+
+    def handle_batch(batch: list) -> None:
+        started = time.perf_counter()
+        records = [
+            Record(contract_topic(e.message.topic), e.message.partition, e.message.offset,
+                   e.message.key, e.message.value)
+            for e in batch
+        ]
+        for e in batch:
+            pipeline.last_event[e.message.partition] = e
+        now_ms = int(time.time() * 1000)
+        result = process_batch(records, pipeline.get_state, now_ms, pipeline.work_for,
+                               lambda p: unread_topics(app, timed_topics, p))
+        for cid, state in result.changed.items():
+            partition = result.partition_of[cid]
+            with event_context(pipeline.last_event[partition]):
+                pipeline.state[cid] = state
+            pipeline.remember(cid, partition)
+        for letter in result.dead_letters:
+            r = letter.record
+            source_topic = prefix + r.topic
+            dlq.send_soon(
+                key=r.key,
+                value=dead_letter_value(topic=source_topic, partition=r.partition, offset=r.offset,
+                                        key=r.key, value=r.value, reason=letter.reason,
+                                        detail=letter.detail, failed_at_ms=now_ms),
+                headers=dead_letter_headers(topic=source_topic, partition=r.partition, offset=r.offset,
+                                            reason=letter.reason),
+            )
+            metrics.dead_letters.labels(letter.reason).inc()
+        emitted_at = format_ms(now_ms)
+        for alert in result.alerts:
+            alert["emitted_at"] = emitted_at
+            alerts_topic.send_soon(key=alert["customer_id"].encode(), value=orjson.dumps(alert))
+            pipeline.redis.offer_alert(alert)
+            metrics.alerts.labels(alert["kind"], alert["severity"], alert["tier"] or "none", alert["state"]).inc()
+        for (topic, outcome), count in result.outcomes.items():
+            metrics.events.labels(topic, outcome).inc(count)
+        metrics.batch_latency.observe(time.perf_counter() - started)
+        wall = time.time()
+        for e in batch:
+            metrics.event_latency.observe(max(0.0, wall - e.message.timestamp))
 
     @app.timer(settings.tick_interval, on_leader=True, name="send-ticks")
     async def send_ticks() -> None:
@@ -187,6 +224,29 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
         wall = str(int(time.time() * 1000)).encode()
         for partition in range(settings.partitions):
             await ticks.send(value=wall, partition=partition)
+
+    rules_file = settings.config_dir / "rules.toml"
+    rules_seen = {"mtime": rules_file.stat().st_mtime if rules_file.exists() else None}
+
+    @app.timer(5.0, name="reload-rules")
+    async def reload_rules() -> None:
+        """Pick up an edited config/rules.toml without a restart (a bad file is logged and ignored)."""
+        try:
+            mtime = rules_file.stat().st_mtime
+        except OSError:
+            return
+        if mtime == rules_seen["mtime"]:
+            return
+        rules_seen["mtime"] = mtime
+        try:
+            new_rules = load_rules_config(rules_file)
+            for work in pipeline.work.values():
+                work.engine.rules = new_rules
+        except Exception as exc:  # a half-written or invalid file must not stop the worker
+            log.error("ignoring %s: %s (the previous rules stay in force)", rules_file, exc)
+            return
+        pipeline.rules = new_rules
+        log.info("reloaded %s", rules_file)
 
     @app.timer(settings.publish_interval, name="publish-cards")
     async def publish_cards() -> None:

@@ -81,11 +81,15 @@ def worker(loglevel: str | None) -> None:
 
 def _register_tool_commands() -> None:
     """Commands whose modules are heavier (pandas, kafka clients) are imported on demand."""
+    from churnwatch.alerts_tail import alerts_group
+    from churnwatch.demo import demo_command
     from churnwatch.replay.command import replay_command
     from churnwatch.simulation.command import simulate_command
 
     main.add_command(simulate_command, "simulate")
     main.add_command(replay_command, "replay")
+    main.add_command(demo_command, "demo")
+    main.add_command(alerts_group, "alerts")
 
 
 _register_tool_commands()

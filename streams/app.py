@@ -54,6 +54,7 @@ def create_app(settings: Settings) -> faust.App:
     from faust.sensors.prometheus import setup_prometheus_sensors
 
     from agents.core.config import load_core_config
+    from agents.core.rules.config import load_rules_config
     from agents.customer_agent import register_customer_agent
     from streams.metrics import Metrics
     from streams.ui.views import register_ui
@@ -61,9 +62,10 @@ def create_app(settings: Settings) -> faust.App:
 
     app = faust_app(settings)
     core = load_core_config(settings.config_dir / "core.toml")
+    rules = load_rules_config(settings.config_dir / "rules.toml")
     metrics = Metrics.create()
     setup_prometheus_sensors(app, pattern="/metrics", registry=metrics.registry, name_prefix="faust")
-    pipeline = register_customer_agent(app, settings, core, metrics)
+    pipeline = register_customer_agent(app, settings, core, rules, metrics)
     register_views(app, pipeline)
     register_ui(app, pipeline)
     app.churnwatch = pipeline  # type: ignore[attr-defined]

@@ -23,6 +23,7 @@ import orjson
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from streams.alert_book import SEVERITY_RANK
 from streams.metrics import Metrics
 
 UPSERT_CARD = """
@@ -42,6 +43,8 @@ class RedisSink:
         self.batch = batch
         self.pending: dict[str, dict] = {}
         """Customer id -> newest card not yet in Redis (a newer card replaces an older one)."""
+        self.pending_alerts: dict[str, dict] = {}
+        """Alert id -> newest lifecycle event not yet in Redis."""
         self.last_error: str | None = None
         self.last_ok_at: float | None = None
 
@@ -56,8 +59,34 @@ class RedisSink:
         self.pending[card["customer_id"]] = card
         self._metrics.redis_pending.set(len(self.pending))
 
+    def offer_alert(self, alert: dict) -> None:
+        self.pending_alerts[alert["alert_id"]] = alert
+
+    async def _flush_alerts(self) -> None:
+        """Each manager's inbox: a sorted set of open alert ids, most severe first (by score)."""
+        if not self.pending_alerts:
+            return
+        batch, self.pending_alerts = self.pending_alerts, {}
+        try:
+            async with self._client.pipeline(transaction=False) as pipe:
+                for alert_id, alert in batch.items():
+                    inbox = f"{self.prefix}alerts:{alert.get('account_manager') or '-'}"
+                    if alert["state"] == "resolved":
+                        pipe.zrem(inbox, alert_id)
+                        pipe.delete(f"{self.prefix}alert:{alert_id}")
+                    else:
+                        pipe.zadd(inbox, {alert_id: SEVERITY_RANK.get(alert["severity"], 0)})
+                        pipe.set(f"{self.prefix}alert:{alert_id}", orjson.dumps(alert))
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            self.last_error = f"{exc.__class__.__name__}: {exc}"
+            self._metrics.redis_errors.inc()
+            for alert_id, alert in batch.items():
+                self.pending_alerts.setdefault(alert_id, alert)
+
     async def flush(self) -> int:
-        """Write pending cards in pipelined batches; on error keep them for the next flush."""
+        """Write pending alerts and cards in pipelined batches; on error keep them for the next flush."""
+        await self._flush_alerts()
         written = 0
         while self.pending:
             chunk = list(self.pending.items())[: self.batch]

@@ -57,9 +57,9 @@ def register_views(app: faust.App, pipeline: CustomerPipeline) -> None:
             """Per partition this worker owns: event-time clock, watermark, customers holding
             events at the gate, newest event time read per topic (no customer data)."""
             partitions = {
-                p: {"clock": gate.clock_ms, "watermark": gate.watermark_ms, "holding": gate.holding,
-                    "newest_read": gate.newest_read}
-                for p, gate in sorted(pipeline.gates.items())
+                p: {"clock": w.gate.clock_ms, "watermark": w.gate.watermark_ms, "holding": w.gate.holding,
+                    "newest_read": w.gate.newest_read, "evaluations": w.engine.evaluations}
+                for p, w in sorted(pipeline.work.items())
             }
             return self.json({"partitions": partitions})
 

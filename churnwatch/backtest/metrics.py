@@ -14,16 +14,19 @@ With truth (``customer_id, scenario, onset, account_manager, key_account``, as w
   the wrong time. The share of alerts (episodes) that fall on steady or bait customers is shown
   by kind, to see which rule raises the false alarms.
 
-Without truth: of the key accounts alerted at least ``holdout_days`` before the end of the
-history, the share that did not order again within ``holdout_days`` after their first alert, and
-the median lead time from that alert to their last order (negative: the alert came after it).
+Without truth: of the customers alerted at least ``holdout_days`` before the end of the history,
+the share that did not order again within ``holdout_days`` after their first alert, and for those
+the lead time from the alert to their last order (negative: the last order came before the
+alert, as for every lapse; positive: the alert came while they were still buying).
 """
 
 from __future__ import annotations
 
+import csv
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from statistics import median
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -50,6 +53,24 @@ class TruthEntry:
     onset_ms: int | None
     account_manager: str
     key_account: bool
+
+
+def read_truth(path: Path) -> list[TruthEntry]:
+    """A truth CSV: ``customer_id, scenario, onset`` (RFC 3339, empty for none), optionally
+    ``account_manager`` and ``key_account`` (true/false; a file without the column counts every
+    customer as a key account)."""
+    from churnwatch.replay.format import parse_rfc3339_ms
+
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"customer_id", "scenario", "onset"} - set(reader.fieldnames or ())
+        if missing:
+            raise ValueError(f"{path}: the truth file lacks the column(s) {', '.join(sorted(missing))}")
+        return [TruthEntry(row["customer_id"], row["scenario"].strip(),
+                           parse_rfc3339_ms(row["onset"]) if row["onset"].strip() else None,
+                           row.get("account_manager") or "",
+                           (row.get("key_account") or "true").strip().lower() in ("true", "1", "yes"))
+                for row in reader]
 
 
 def alert_ms(alert: Mapping[str, Any]) -> int:
@@ -136,9 +157,12 @@ def score_against_truth(alerts: Sequence[Mapping[str, Any]], truth: Iterable[Tru
     }
 
 
-def score_holdout(alerts: Sequence[Mapping[str, Any]], states: Mapping[str, CustomerState], end_ms: int,
+def score_holdout(alerts: Sequence[Mapping[str, Any]], order_times: Mapping[str, Sequence[int]], end_ms: int,
                   holdout_days: int) -> dict[str, Any]:
-    """Without truth: did alerted key accounts stop ordering? (see the module docstring)."""
+    """Without truth: did alerted customers stop ordering? (see the module docstring).
+
+    ``order_times`` maps a customer to the ascending times of its orders in the history.
+    """
     first_alert: dict[str, int] = {}
     for alert in alerts:
         if alert["state"] == "open":
@@ -148,12 +172,12 @@ def score_holdout(alerts: Sequence[Mapping[str, Any]], states: Mapping[str, Cust
     judged = {cid: at for cid, at in first_alert.items() if at + horizon <= end_ms}
     stopped, leads = 0, []
     for customer_id, at in judged.items():
-        state = states.get(customer_id)
-        last = state.last_order_ms if state is not None else None
-        if last is None or last < at or last > at + horizon and _no_order_between(state, at, at + horizon):
+        times = order_times.get(customer_id, ())
+        if not any(at < t <= at + horizon for t in times):
             stopped += 1
-            if last is not None:
-                leads.append((last - at) / DAY_MS)
+            before = [t for t in times if t <= at]
+            if before:
+                leads.append((before[-1] - at) / DAY_MS)
     return {
         "holdout_days": holdout_days,
         "alerted_customers": len(first_alert),
@@ -162,12 +186,6 @@ def score_holdout(alerts: Sequence[Mapping[str, Any]], states: Mapping[str, Cust
         "stopped_share": round(stopped / len(judged), 4) if judged else None,
         "lead_days_to_last_order": _spread(leads),
     }
-
-
-def _no_order_between(state: CustomerState, start: int, stop: int) -> bool:
-    """Whether the state's remembered order times show no order in ``(start, stop]``."""
-    days = state.order_days
-    return not any(start < day * DAY_MS + DAY_MS and day * DAY_MS <= stop for day in days)
 
 
 def _spread(values: list[float]) -> dict[str, float | None]:

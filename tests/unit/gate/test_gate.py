@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import random
 
-from agents.batch import Record, process_batch
+from agents.batch import PartitionWork, Record, process_batch
 from agents.core.apply import apply_event
 from agents.core.config import CoreConfig
-from agents.core.events import Complaint, Order, OrderLine, Payment
+from agents.core.engine import PartitionEngine
+from agents.core.rules.config import RulesConfig
+from agents.core.events import Complaint, Order, OrderLine, Payment, Profile
 from agents.core.gate import EventTimeGate
 from agents.core.state import CustomerState
 from streams.codec import encode_event
@@ -53,7 +55,8 @@ def test_gate_survives_a_restart_through_the_state():
 
 
 def test_batches_out_of_step_give_the_same_states_as_time_order():
-    """Orders read months ahead of payments (as a backlog is consumed) change nothing."""
+    """Orders read months ahead of payments (as a backlog is consumed) change no state and no
+    alert: the same as one engine fed the history in time order (what the backtest does)."""
     config = CoreConfig()
     rng = random.Random(3)
     events = []
@@ -65,15 +68,20 @@ def test_batches_out_of_step_give_the_same_states_as_time_order():
                        ("payments", Payment(f"{cid}-p{n}", cid, f"{cid}-inv{n}", "payment", 1000, (day + 20) * DAY))]
         events.append(("complaints", Complaint(f"{cid}-x", cid, f"{cid}-x", "opened", "high", (19_000 + 50) * DAY)))
     in_time = sorted(events, key=lambda te: te[1].occurred_ms)
-    expected: dict[str, CustomerState] = {}
+    profiles = [Profile(f"C{c}", f"Customer {c}", "mgr", 30, True) for c in range(20)]
+    expected: dict[str, CustomerState] = {p.customer_id: apply_event(None, p, config)[0] for p in profiles}
+    reference = PartitionEngine(config, RulesConfig())
+    expected_alerts = []
     for _, e in in_time:
-        expected[e.customer_id], _ = apply_event(expected.get(e.customer_id), e, config)
+        expected_alerts += reference.apply(e, expected.get, expected.__setitem__)[1]
+    expected_alerts += reference.advance_to(in_time[-1][1].occurred_ms, expected.get, expected.__setitem__)
 
     # Consume topic by topic in big uneven chunks: all orders first, payments later.
     by_topic = {t: [e for tt, e in in_time if tt == t] for t in ("orders", "payments", "complaints")}
     offsets = {t: 0 for t in by_topic}
-    table: dict[str, CustomerState] = {}
-    gates: dict[int, EventTimeGate] = {}
+    table: dict[str, CustomerState] = {p.customer_id: apply_event(None, p, config)[0] for p in profiles}
+    work = PartitionWork(EventTimeGate(), PartitionEngine(config, RulesConfig()))
+    alerts = []
     order = ["orders"] * 8 + ["complaints"] + ["payments"] * 20
     while any(offsets[t] < len(by_topic[t]) for t in by_topic):
         for topic in order:
@@ -82,11 +90,13 @@ def test_batches_out_of_step_give_the_same_states_as_time_order():
                        for i, e in enumerate(chunk)]
             offsets[topic] += len(chunk)
             unread = [t for t in by_topic if offsets[t] < len(by_topic[t])]
-            result = process_batch(records + [Record("churnwatch-ticks", 0, 0, None, b"0")], table.get, config,
-                                   now_ms=20_000 * DAY, gates=gates, topics_with_unread=lambda p: unread)
+            result = process_batch(records + [Record("churnwatch-ticks", 0, 0, None, b"0")], table.get,
+                                   now_ms=20_000 * DAY, work_for=lambda p: work, topics_with_unread=lambda p: unread)
             assert not result.dead_letters
             table.update(result.changed)
-    assert gates[0].watermark_ms == in_time[-1][1].occurred_ms
+            alerts += result.alerts
+    assert work.gate.watermark_ms == in_time[-1][1].occurred_ms
+    assert alerts == expected_alerts and any(a["kind"] == "complaint_unresolved" for a in alerts)
     for cid, state in expected.items():
         got = table[cid].to_dict()
         want = state.to_dict()
