@@ -32,8 +32,8 @@ a time-based rule or the lifecycle may change without a new event; see `agents.c
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from agents.core.config import CoreConfig
@@ -66,9 +66,7 @@ def evaluate(state: CustomerState, clock_ms: int, thresholds: PopulationThreshol
     run = _Evaluation(state, clock_ms, thresholds, rules, core)
     book = state.alerts
     if run.in_scope or run.memory or any(e["st"] in ACTIVE for e in run.episodes.values()):
-        for rule in RULES:
-            run.rule(rule)
-        run.dues.append(next_period_start_ms(clock_ms, core))
+        run.all_rules()
     for key, value in (("ep", run.episodes), ("mem", run.memory)):
         if value:
             book[key] = value
@@ -91,11 +89,9 @@ class _Evaluation:
                  rules: RulesConfig, core: CoreConfig) -> None:
         self.state, self.clock_ms, self.thresholds, self.rules, self.core = state, clock_ms, thresholds, rules, core
         self.values = rfm_values(state, clock_ms, core)
-        self.revenue_tier = self.segment = None
+        self.revenue_tier = None
         if thresholds is not None:
             self.revenue_tier = thresholds.tier(self.values[2] if self.values is not None else 0)
-            scores = thresholds.scores(*self.values) if self.values is not None else None
-            self.segment = scores[3] if scores is not None else None
         self.tier = "A" if state.key_account else self.revenue_tier
         self.in_scope = ((rules.scope.key_account_flag and state.key_account)
                          or self.revenue_tier in rules.scope.tiers)
@@ -103,6 +99,16 @@ class _Evaluation:
         self.memory: dict[str, Any] = state.alerts.get("mem", {})
         self.alerts: list[dict[str, Any]] = []
         self.dues: list[int] = []
+
+    def all_rules(self) -> None:
+        """Run every rule (for a customer in scope, or with open episodes or rule memory)."""
+        scores = (self.thresholds.scores(*self.values)
+                  if self.thresholds is not None and self.values is not None else None)
+        self.inp = RuleInput(self.state, self.clock_ms, self.thresholds, self.rules, self.core, self.values,
+                             self.revenue_tier, scores[3] if scores is not None else None)
+        for rule in RULES:
+            self.rule(rule)
+        self.dues.append(next_period_start_ms(self.clock_ms, self.core))
 
     def rule(self, rule: Rule) -> None:
         """Signal, memory, next due time, lifecycle step and alert event of one rule."""
@@ -114,8 +120,9 @@ class _Evaluation:
         if not (watched or active):
             self.memory.pop(kind, None)
             return
-        inp = RuleInput(self.state, self.clock_ms, self.thresholds, self.rules, self.core, self.values,
-                        self.revenue_tier, self.segment, episode["ref"] if active else None, self.memory.get(kind))
+        inp = self.inp
+        inp.episode = episode["ref"] if active else None
+        inp.memory = self.memory.get(kind)
         signal = rule.check(inp) if enabled else None
         if rule.remember is not None:
             remembered = rule.remember(inp) if watched else None
@@ -123,7 +130,7 @@ class _Evaluation:
                 self.memory.pop(kind, None)
             else:
                 self.memory[kind] = remembered
-            inp = replace(inp, memory=remembered)
+            inp.memory = remembered  # `due` looks ahead from the memory after this evaluation
         if enabled:
             rule_due = rule.due(inp)
             if rule_due is not None:
@@ -196,7 +203,7 @@ def _alert(state: CustomerState, kind: str, episode: dict, transition: str, sign
         "emitted_at": None,
     }
     if transition != "resolved":
-        episode["last"] = alert
+        episode["last"] = dict(alert)  # a copy: the adapter stamps emitted_at on the one it sends
     return alert
 
 
@@ -210,8 +217,12 @@ def open_alerts(state: CustomerState) -> list[dict[str, Any]]:
 
 def next_period_start_ms(clock_ms: int, core: CoreConfig) -> int:
     """Start (00:00 UTC) of the period after the one containing ``clock_ms``."""
-    index = period_index(clock_ms, core.period) + 1
-    if core.period == "week":
+    return _period_start_ms(period_index(clock_ms, core.period) + 1, core.period)
+
+
+@lru_cache(maxsize=4096)
+def _period_start_ms(index: int, kind: str) -> int:
+    if kind == "week":
         return (index * 7 - 3) * DAY_MS
     year, month = divmod(index, 12)
     return int(datetime(year, month + 1, 1, tzinfo=UTC).timestamp()) * 1000

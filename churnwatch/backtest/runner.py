@@ -101,18 +101,14 @@ def run_backtest(events: Iterable[Event], core: CoreConfig, rules: RulesConfig, 
                  until_ms: int | None = None, population_every_days: int = 7) -> BacktestRun:
     """Feed time-ordered ``events`` to one engine; advance to ``until_ms`` (default: the day after the last event)."""
     states: dict[str, CustomerState] = {}
-    current: list[PopulationThresholds | None] = [None]
-    engine = PartitionEngine(core, rules, lambda: current[0])
+    population = _Population(states, core, population_every_days)
+    engine = PartitionEngine(core, rules, population)
     alerts: list[dict[str, Any]] = []
     outcomes: Counter = Counter()
-    refresh_at: int | None = None
     first = last = None
     for event in events:
         if not isinstance(event, Profile):
-            day = event.occurred_ms // DAY_MS * DAY_MS
-            if refresh_at is None or day >= refresh_at:
-                current[0] = _thresholds(states, day, core)
-                refresh_at = day + population_every_days * DAY_MS
+            population.refresh_by(event.occurred_ms // DAY_MS * DAY_MS)
             first = event.occurred_ms if first is None else first
             last = event.occurred_ms if last is None else max(last, event.occurred_ms)
         outcome, raised = engine.apply(event, states.get, states.__setitem__)
@@ -120,23 +116,29 @@ def run_backtest(events: Iterable[Event], core: CoreConfig, rules: RulesConfig, 
         alerts += raised
     end = until_ms if until_ms is not None else (None if last is None else (last // DAY_MS + 1) * DAY_MS)
     if end is not None:
-        alerts += _advance(engine, states, current, end, refresh_at, population_every_days, core)
+        # Past the last event, step from refresh to refresh so the thresholds keep moving with the clock.
+        while population.next_ms is not None and population.next_ms <= end:
+            alerts += engine.advance_to(population.next_ms - 1, states.get, states.__setitem__)
+            population.refresh_by(population.next_ms)
+        alerts += engine.advance_to(end, states.get, states.__setitem__)
     return BacktestRun(alerts, states, first, engine.clock_ms, outcomes, engine.evaluations)
 
 
-def _advance(engine: PartitionEngine, states: dict[str, CustomerState], current: list, end: int,
-             refresh_at: int | None, every_days: int, core: CoreConfig) -> list[dict[str, Any]]:
-    """Advance past the last event in refresh-sized steps, so the thresholds keep moving with the clock."""
-    alerts = []
-    while refresh_at is not None and refresh_at <= end:
-        alerts += engine.advance_to(refresh_at - 1, states.get, states.__setitem__)
-        current[0] = _thresholds(states, refresh_at, core)
-        refresh_at += every_days * DAY_MS
-    alerts += engine.advance_to(end, states.get, states.__setitem__)
-    return alerts
+class _Population:
+    """The thresholds the engine scores with: recomputed from all states every ``every_days``."""
 
+    def __init__(self, states: dict[str, CustomerState], core: CoreConfig, every_days: int) -> None:
+        self.states, self.core, self.every_ms = states, core, every_days * DAY_MS
+        self.current: PopulationThresholds | None = None
+        self.next_ms: int | None = None
 
-def _thresholds(states: dict[str, CustomerState], clock_ms: int, core: CoreConfig) -> PopulationThresholds | None:
-    if not any(s.last_order_ms is not None for s in states.values()):
-        return None
-    return thresholds_from_states(states.values(), clock_ms, core)
+    def __call__(self) -> PopulationThresholds | None:
+        return self.current
+
+    def refresh_by(self, day_ms: int) -> None:
+        """Recompute at day boundary ``day_ms`` if a refresh is due by then."""
+        if self.next_ms is not None and day_ms < self.next_ms:
+            return
+        if any(s.last_order_ms is not None for s in self.states.values()):
+            self.current = thresholds_from_states(self.states.values(), day_ms, self.core)
+        self.next_ms = day_ms + self.every_ms

@@ -23,6 +23,7 @@ from typing import Any, Callable, Mapping
 from agents.core.config import CoreConfig
 from agents.core.events import Severity
 from agents.core.population import PopulationThresholds
+from agents.core.rfm import typical_gap_days
 from agents.core.rules.config import RulesConfig
 from agents.core.state import CustomerState
 
@@ -41,22 +42,42 @@ class Signal:
     """Strength in [0, 1] (how far past the threshold), for ranking alerts of one kind."""
 
 
-@dataclass(frozen=True, slots=True)
 class RuleInput:
-    state: CustomerState
-    clock_ms: int
-    thresholds: PopulationThresholds | None
-    config: RulesConfig
-    core: CoreConfig
-    rfm: tuple[int, int, int] | None
-    """(recency_days, frequency, monetary_cents) at the clock; None without orders."""
-    revenue_tier: str | None
-    """Tier by revenue share from the thresholds; None while the thresholds are unknown."""
-    segment: str | None
-    episode: Mapping[str, Any] | None
-    """Evidence of this kind's open episode, None when no episode is open."""
-    memory: Any
-    """This rule's memory from the previous evaluation (None at first)."""
+    """Everything a rule reads for one customer at one clock (read-only for the rules).
+
+    A plain object rather than a frozen dataclass: the lifecycle builds one per evaluation and
+    points ``episode`` and ``memory`` at each rule's own in turn, which keeps the hot path cheap.
+    """
+
+    __slots__ = ("state", "clock_ms", "thresholds", "config", "core", "rfm", "revenue_tier", "segment",
+                 "episode", "memory", "_gap")
+
+    def __init__(self, state: CustomerState, clock_ms: int, thresholds: PopulationThresholds | None,
+                 config: RulesConfig, core: CoreConfig, rfm: tuple[int, int, int] | None,
+                 revenue_tier: str | None, segment: str | None, episode: Mapping[str, Any] | None = None,
+                 memory: Any = None) -> None:
+        self.state = state
+        self.clock_ms = clock_ms
+        self.thresholds = thresholds
+        self.config = config
+        self.core = core
+        self.rfm = rfm
+        """(recency_days, frequency, monetary_cents) at the clock; None without orders."""
+        self.revenue_tier = revenue_tier
+        """Tier by revenue share from the thresholds; None while the thresholds are unknown."""
+        self.segment = segment
+        self.episode = episode
+        """Evidence of this kind's open episode (as raised), None when no episode is open."""
+        self.memory = memory
+        """This rule's memory from the previous evaluation (None at first)."""
+        self._gap: float | None | bool = False
+
+    @property
+    def typical_gap(self) -> float | None:
+        """`agents.core.rfm.typical_gap_days` of the state, computed once per evaluation."""
+        if self._gap is False:
+            self._gap = typical_gap_days(self.state)
+        return self._gap
 
 
 @dataclass(frozen=True, slots=True)

@@ -212,16 +212,8 @@ class RulesConfig:
             values = mapping.get(section.name, {})
             if not isinstance(values, Mapping):
                 raise ValueError(f"rules config [{section.name}] must be a table")
-            sections[section.name] = _section(_SECTION_TYPES[section.name], values, section.name)
+            sections[section.name] = _section(section.default_factory, values, section.name)
         return cls(**sections)
-
-
-_SECTION_TYPES: dict[str, type] = {
-    "scope": ScopeConfig, "lifecycle": LifecycleConfig, "volume_decline": VolumeDeclineConfig,
-    "range_narrowing": RangeNarrowingConfig, "recency_lapse": RecencyLapseConfig,
-    "payment_overdue": PaymentOverdueConfig, "complaint_unresolved": ComplaintUnresolvedConfig,
-    "tier_downgrade": TierDowngradeConfig, "segment_transition": SegmentTransitionConfig,
-}
 
 
 def _section(cls: type, values: Mapping[str, Any], name: str) -> Any:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from agents.core.periods import period_index, period_label
 from agents.core.rules.base import Rule, RuleInput, Signal, severity_at_most
-from agents.core.rules.config import RangeNarrowingConfig
 
 KIND = "range_narrowing"
 
@@ -52,14 +51,16 @@ def check(inp: RuleInput) -> Signal | None:
                 or len(recent) > cfg.max_ratio * normal):
             return None
         trigger = "narrowed"
-    else:
-        normal = inp.episode["normal"]
+    else:  # measured against the range and coverage the alert was raised on
+        normal, baseline = inp.episode["normal"], set(inp.episode["baseline_categories"])
         if recent_orders == 0 or len(recent) >= cfg.recovered_ratio * normal:
             return None
         trigger = "sustained"
     ratio = len(recent) / normal if normal else 0.0
     lost = sorted(baseline - recent)
     labels = [period_label(i, kind) for i in (recent_from, last, baseline_from, recent_from - 1)]
+    if inp.episode is not None:
+        labels[2:] = inp.episode["baseline_periods"]
     window = labels[0] if cfg.recent_periods == 1 else f"{labels[0]}..{labels[1]}"
     message = (f"Bought {len(recent)} product categories in {window} where {normal:.1f} is normal "
                f"(of {len(baseline)} in {labels[2]}..{labels[3]}); not bought: {', '.join(lost) or '-'}")
@@ -77,8 +78,9 @@ def check(inp: RuleInput) -> Signal | None:
         "expected_orders": round(expected_orders, 2),
         "thresholds": {
             "max_ratio": cfg.max_ratio, "min_baseline_categories": cfg.min_baseline_categories,
-            "min_recent_orders": cfg.min_recent_orders, "min_order_ratio": cfg.min_order_ratio, "recent_periods": cfg.recent_periods,
-            "baseline_periods": cfg.baseline_periods, "recovered_ratio": cfg.recovered_ratio,
+            "min_recent_orders": cfg.min_recent_orders, "min_order_ratio": cfg.min_order_ratio,
+            "recent_periods": cfg.recent_periods, "baseline_periods": cfg.baseline_periods,
+            "recovered_ratio": cfg.recovered_ratio,
         },
     }
     return Signal(KIND, severity_at_most(ratio, cfg.severity_ratios), evidence, message,

@@ -11,7 +11,6 @@ Nothing arrives while a customer is silent, so the rule tells the engine when to
 
 from __future__ import annotations
 
-from agents.core.rfm import typical_gap_days
 from agents.core.rules.base import Rule, RuleInput, Signal, severity_at_least
 from agents.core.timeutil import DAY_MS, format_ms
 
@@ -23,8 +22,7 @@ def _threshold_days(inp: RuleInput) -> float | None:
     state = inp.state
     if state.last_order_ms is None or len(state.order_days) < cfg.min_order_days:
         return None
-    gap = typical_gap_days(state)
-    return max(cfg.gap_multiple * gap, float(cfg.min_days))
+    return max(cfg.gap_multiple * inp.typical_gap, float(cfg.min_days))
 
 
 def check(inp: RuleInput) -> Signal | None:
@@ -37,7 +35,7 @@ def check(inp: RuleInput) -> Signal | None:
     if silence_ms <= threshold * DAY_MS:
         return None
     days = silence_ms // DAY_MS
-    gap = typical_gap_days(inp.state)
+    gap = inp.typical_gap
     multiple = silence_ms / (threshold * DAY_MS)
     evidence = {
         "rule": KIND,

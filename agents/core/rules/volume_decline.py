@@ -56,20 +56,21 @@ def _series(inp: RuleInput, measure: str, start: int, stop: int) -> list[int]:
     return [periods[i][column] if i in periods else 0 for i in range(start, stop)]
 
 
-def _baseline(inp: RuleInput, cfg: VolumeDeclineConfig, measure: str, before: int, first: int) -> float | None:
-    """Mean of the measure over the baseline periods ending before period ``before``; None if guarded."""
+def _baseline(inp: RuleInput, cfg: VolumeDeclineConfig, measure: str, before: int,
+              first: int) -> tuple[float, list[str]] | None:
+    """(mean per period, [first, last] label) of the baseline ending before period ``before``;
+    None when a guard fails. Periods before the customer's first order do not count."""
     start = max(first, before - cfg.baseline_periods)
-    if before - start < cfg.min_baseline_periods:
-        return None
     periods = inp.state.periods
     with_orders = [i for i in range(start, before) if i in periods]
     if len(with_orders) < cfg.min_baseline_periods:
         return None
     span = before - start
-    mean_amount = sum(periods[i][2] for i in with_orders) / span
-    if mean_amount < cfg.min_baseline_amount * 100:
+    if sum(periods[i][2] for i in with_orders) / span < cfg.min_baseline_amount * 100:
         return None
-    return sum(periods[i][_COLUMN[measure]] for i in with_orders) / span
+    mean = sum(periods[i][_COLUMN[measure]] for i in with_orders) / span
+    ends = [period_label(start, inp.core.period), period_label(before - 1, inp.core.period)]
+    return (mean, ends) if mean > 0 else None
 
 
 def _trend(inp: RuleInput, cfg: VolumeDeclineConfig, measure: str, last: int, first: int) -> Signal | None:
@@ -77,16 +78,18 @@ def _trend(inp: RuleInput, cfg: VolumeDeclineConfig, measure: str, last: int, fi
     values = _series(inp, measure, start, last + 1)
     if values[-1] <= 0 or any(b > (1 - cfg.min_drop) * a for a, b in zip(values, values[1:])):
         return None
-    baseline = _baseline(inp, cfg, measure, start, first)
-    if (baseline is None or baseline <= 0 or values[-1] > cfg.trend_max_ratio * baseline
-            or any(v > cfg.trend_below_ratio * baseline for v in values[1:])):
+    found = _baseline(inp, cfg, measure, start, first)
+    if found is None:
         return None
-    labels = _labels(inp, start, last)
+    baseline, baseline_periods = found
+    if values[-1] > cfg.trend_max_ratio * baseline or any(v > cfg.trend_below_ratio * baseline for v in values[1:]):
+        return None
     unit = _unit(inp)
     text = " -> ".join(_fmt(v, measure) for v in values)
     message = (f"Order {_NOUN[measure]} fell {len(values)} {unit}s running: {text} "
                f"(baseline {_fmt(baseline, measure)}/{unit})")
-    return _signal(inp, cfg, "trend", measure, labels, values, baseline, start, message)
+    return _signal(inp, cfg, "trend", measure, _labels(inp, start, last), values, baseline, baseline_periods,
+                   message)
 
 
 def _level(inp: RuleInput, cfg: VolumeDeclineConfig, measure: str, last: int, first: int) -> Signal | None:
@@ -94,21 +97,23 @@ def _level(inp: RuleInput, cfg: VolumeDeclineConfig, measure: str, last: int, fi
     values = _series(inp, measure, start, last + 1)
     if values[-1] <= 0:
         return None
-    baseline = _baseline(inp, cfg, measure, start, first)
-    if baseline is None or baseline <= 0 or any(v >= cfg.level_ratio * baseline for v in values):
+    found = _baseline(inp, cfg, measure, start, first)
+    if found is None:
+        return None
+    baseline, baseline_periods = found
+    if any(v >= cfg.level_ratio * baseline for v in values):
         return None
     labels = _labels(inp, start, last)
-    unit = _unit(inp)
     text = ", ".join(f"{label}: {_fmt(v, measure)}" for label, v in zip(labels, values))
     message = (f"Order {_NOUN[measure]} {text}, {values[-1] / baseline:.0%} of the baseline "
-               f"{_fmt(baseline, measure)}/{unit}")
-    return _signal(inp, cfg, "level", measure, labels, values, baseline, start, message)
+               f"{_fmt(baseline, measure)}/{_unit(inp)}")
+    return _signal(inp, cfg, "level", measure, labels, values, baseline, baseline_periods, message)
 
 
 def _sustained(inp: RuleInput, cfg: VolumeDeclineConfig, last: int) -> Signal | None:
     """The open episode's problem persists: the last period is still well below the alert's baseline."""
     episode = inp.episode
-    measure = episode.get("measure", "amount")
+    measure = episode["measure"]
     baseline = episode["baseline"] * _SCALE[measure]
     value = _series(inp, measure, last, last + 1)[0]
     if baseline <= 0 or value >= cfg.recovered_ratio * baseline:
@@ -116,16 +121,12 @@ def _sustained(inp: RuleInput, cfg: VolumeDeclineConfig, last: int) -> Signal | 
     label = period_label(last, inp.core.period)
     message = (f"Order {_NOUN[measure]} still low: {_fmt(value, measure)} in {label}, "
                f"{value / baseline:.0%} of the baseline {_fmt(baseline, measure)}/{_unit(inp)}")
-    return _signal(inp, cfg, "sustained", measure, [label], [value], baseline, None, message,
-                   baseline_periods=episode.get("baseline_periods"))
+    return _signal(inp, cfg, "sustained", measure, [label], [value], baseline, episode["baseline_periods"], message)
 
 
 def _signal(inp: RuleInput, cfg: VolumeDeclineConfig, trigger: str, measure: str, labels: list[str],
-            values: list[int], baseline: float, compared_from: int | None, message: str,
-            baseline_periods: list[str] | None = None) -> Signal:
+            values: list[int], baseline: float, baseline_periods: list[str], message: str) -> Signal:
     ratio = values[-1] / baseline
-    if baseline_periods is None and compared_from is not None:
-        baseline_periods = _labels(inp, compared_from - cfg.baseline_periods, compared_from - 1)
     scale = _SCALE[measure]
     evidence = {
         "rule": KIND,
@@ -139,9 +140,8 @@ def _signal(inp: RuleInput, cfg: VolumeDeclineConfig, trigger: str, measure: str
         "thresholds": {
             "trend_periods": cfg.trend_periods, "min_drop": cfg.min_drop,
             "trend_max_ratio": cfg.trend_max_ratio, "trend_below_ratio": cfg.trend_below_ratio,
-            "level_ratio": cfg.level_ratio,
-            "level_periods": cfg.level_periods, "baseline_periods": cfg.baseline_periods,
-            "recovered_ratio": cfg.recovered_ratio,
+            "level_ratio": cfg.level_ratio, "level_periods": cfg.level_periods,
+            "baseline_periods": cfg.baseline_periods, "recovered_ratio": cfg.recovered_ratio,
         },
     }
     return Signal(KIND, severity_at_most(ratio, cfg.severity_ratios), evidence, message,
@@ -149,6 +149,7 @@ def _signal(inp: RuleInput, cfg: VolumeDeclineConfig, trigger: str, measure: str
 
 
 def _labels(inp: RuleInput, first: int, last: int) -> list[str]:
+    """Labels of the periods ``first .. last``."""
     return [period_label(i, inp.core.period) for i in range(first, last + 1)]
 
 

@@ -106,8 +106,10 @@ class TestRangeNarrowing:
         assert narrowing([("bearings",), ("bearings",)], baseline=CATS5[:4]) is None
 
     def test_an_open_episode_clears_when_the_range_is_back(self):
-        episode = {"normal": 5.0}
-        assert narrowing([("bearings", "cables", "drives")] * 2, episode=episode) is not None
+        episode = {"normal": 5.0, "baseline_categories": list(CATS5), "baseline_periods": ["2024-01", "2024-06"]}
+        held = narrowing([("bearings", "cables", "drives")] * 2, episode=episode)
+        assert held is not None and held.evidence["trigger"] == "sustained"
+        assert held.evidence["lost_categories"] == ["seals", "tools"]
         assert narrowing([CATS5, CATS5], episode=episode) is None
 
 

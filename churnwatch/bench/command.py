@@ -1,0 +1,63 @@
+"""`churnwatch bench`: throughput, latency, memory and recovery beside a plain aiokafka baseline.
+
+Runs against the Kafka and Redis of ``CHURNWATCH_KAFKA`` / ``CHURNWATCH_REDIS`` (every topic,
+app id and customer id of a run is namespaced ``bench-<tag>-`` and removed at the end), starts
+and stops its own worker processes, and prints a table; ``--json`` adds the same figures as
+JSON (``--json`` alone: to stdout, and the table goes to stderr).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from streams.settings import Settings, SettingsError
+
+
+@click.command("bench")
+@click.option("--orders", type=click.IntRange(min=1000), default=20_000, show_default=True,
+              help="Orders pre-produced for the throughput runs.")
+@click.option("--customers", type=click.IntRange(min=1), default=2_000, show_default=True)
+@click.option("--rate", type=click.IntRange(min=1), default=None,
+              help="Orders per second offered in the latency phase [default: half the measured throughput].")
+@click.option("--latency-seconds", type=click.FloatRange(min=1.0), default=20.0, show_default=True,
+              help="Length of the latency phase.")
+@click.option("--partitions", type=click.IntRange(min=1), default=6, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True, help="Simulation seed.")
+@click.option("--json", "json_out", is_flag=False, flag_value="-", default=None, metavar="[FILE]",
+              help="Also write the figures as JSON to FILE (to stdout when no FILE is given).")
+def bench_command(orders: int, customers: int, rate: int | None, latency_seconds: float, partitions: int, seed: int,
+                  json_out: str | None) -> None:
+    """Measure a real worker beside a plain aiokafka consumer, in one run on this machine.
+
+    Throughput (events/s, and the ratio to the baseline), event-to-processed latency at a fixed
+    offered rate (p50/p95/p99), worker memory per 100,000 customers, and cold recovery time of
+    a new worker restoring the state from the changelog.
+    """
+    from churnwatch.bench.report import parameters_line, render_table
+    from churnwatch.bench.run import BenchParams, run_bench
+    from churnwatch.bench.worker import WorkerFailed
+
+    try:
+        base = Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    progress = Console(stderr=True)
+    screen = Console(stderr=json_out == "-")
+    params = BenchParams(orders=orders, customers=customers, rate=rate, latency_seconds=latency_seconds,
+                         partitions=partitions, seed=seed)
+    try:
+        report = run_bench(params, base, lambda line: progress.print(f"[dim]bench:[/] {line}", highlight=False))
+    except (WorkerFailed, RuntimeError, TimeoutError) as exc:
+        raise click.ClickException(str(exc)) from None
+    screen.print(render_table(report))
+    screen.print(parameters_line(report), highlight=False)
+    if json_out is not None:
+        text = json.dumps(report.to_json(), indent=2)
+        if json_out == "-":
+            click.echo(text)
+        else:
+            Path(json_out).write_text(text + "\n")

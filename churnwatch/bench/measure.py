@@ -1,0 +1,131 @@
+"""Pure arithmetic of the bench: Prometheus scrapes, histogram quantiles, /proc parsing, rates.
+
+Why pure and separate: every figure the bench prints comes from these few functions, and they
+are the part that can silently be wrong (an off-by-one bucket, kB read as bytes), so they are
+unit-tested on literal inputs without a worker or a broker.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Mapping
+
+from prometheus_client.parser import text_string_to_metric_families
+
+EVENTS_METRIC = "churnwatch_events_total"
+LATENCY_METRIC = "churnwatch_processing_latency_seconds"
+INPUT_TOPICS = frozenset({"orders", "payments", "complaints", "customers"})
+"""Contract topic names whose events count as work (ticks are the worker's own records)."""
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """Cumulative bucket counts of one Prometheus histogram: ``(upper bound, count <= bound)``.
+
+    The last bound is ``math.inf``; bounds ascend. Counts are cumulative, as exposed.
+    """
+
+    buckets: tuple[tuple[float, float], ...]
+
+    @property
+    def count(self) -> float:
+        return self.buckets[-1][1] if self.buckets else 0.0
+
+    def minus(self, earlier: "Histogram") -> "Histogram":
+        """The observations made between ``earlier`` and this scrape (same bucket layout)."""
+        if not earlier.buckets:
+            return self
+        if [b for b, _ in earlier.buckets] != [b for b, _ in self.buckets]:
+            raise ValueError("histograms with different buckets cannot be subtracted")
+        return Histogram(tuple((bound, now - then) for (bound, now), (_, then) in zip(self.buckets, earlier.buckets)))
+
+
+@dataclass(frozen=True)
+class Quantile:
+    """A quantile estimated from buckets; ``above_top`` means it lies in the +Inf bucket, so
+    ``seconds`` is only the largest finite bound (a lower bound of the true value)."""
+
+    q: float
+    seconds: float
+    above_top: bool = False
+
+
+def quantile(q: float, histogram: Histogram) -> Quantile | None:
+    """Prometheus ``histogram_quantile`` semantics: linear interpolation inside the bucket that
+    holds rank ``q * count``, the first bucket starting at 0. None when nothing was observed."""
+    if not 0.0 <= q <= 1.0:
+        raise ValueError(f"quantile {q} outside [0, 1]")
+    total = histogram.count
+    if total <= 0:
+        return None
+    rank = q * total
+    lower_bound, lower_count = 0.0, 0.0
+    for bound, cumulative in histogram.buckets:
+        if cumulative >= rank and cumulative > lower_count:
+            if math.isinf(bound):
+                return Quantile(q, lower_bound, above_top=True)
+            share = (rank - lower_count) / (cumulative - lower_count)
+            return Quantile(q, lower_bound + (bound - lower_bound) * share)
+        lower_bound, lower_count = bound, cumulative
+    raise ValueError("histogram without a +Inf bucket")
+
+
+@dataclass(frozen=True)
+class Scrape:
+    """What the bench reads from one ``/metrics`` page."""
+
+    outcomes: Mapping[tuple[str, str], float]
+    """(topic, outcome) -> churnwatch_events_total, input topics only."""
+    latency: Histogram
+
+    def events(self, outcome: str | None = None) -> float:
+        """Input events with ``outcome`` (every outcome when None)."""
+        return sum(v for (_, o), v in self.outcomes.items() if outcome is None or o == outcome)
+
+    @property
+    def processed(self) -> float:
+        return self.events("processed")
+
+
+def parse_scrape(text: str) -> Scrape:
+    outcomes: dict[tuple[str, str], float] = {}
+    buckets: list[tuple[float, float]] = []
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == EVENTS_METRIC and sample.labels.get("topic") in INPUT_TOPICS:
+                key = (sample.labels["topic"], sample.labels.get("outcome", ""))
+                outcomes[key] = outcomes.get(key, 0.0) + sample.value
+            elif sample.name == LATENCY_METRIC + "_bucket":
+                buckets.append((float(sample.labels["le"]), sample.value))
+    return Scrape(outcomes, Histogram(tuple(sorted(buckets))))
+
+
+def parse_kib_field(text: str, field: str) -> int:
+    """A ``Name:   1234 kB`` line of /proc/<pid>/status or /proc/meminfo, in bytes."""
+    for line in text.splitlines():
+        name, _, rest = line.partition(":")
+        if name == field:
+            parts = rest.split()
+            if len(parts) != 2 or parts[1] != "kB":
+                raise ValueError(f"unexpected {field} line: {line!r}")
+            return int(parts[0]) * 1024
+    raise ValueError(f"no {field} line")
+
+
+def rss_bytes(pid: int) -> int:
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        return parse_kib_field(status.read(), "VmRSS")
+
+
+def per_100k_customers_mb(used_bytes: int, idle_bytes: int, customers: int) -> float:
+    """The memory the customers' state costs, scaled to 100,000 customers, in MB (10^6 bytes)."""
+    if customers < 1:
+        raise ValueError("customers must be >= 1")
+    return (used_bytes - idle_bytes) / 1e6 * 100_000 / customers
+
+
+def rate(events: float, seconds: float) -> float:
+    if seconds <= 0:
+        raise ValueError(f"cannot make a rate over {seconds} s")
+    return events / seconds

@@ -1,0 +1,332 @@
+"""One bench run, phase by phase, on the stack given by the settings.
+
+Order (each phase measures one thing, on a machine as calm as the bench can make it):
+1. idle worker: a worker on its own empty topics, for the RSS every worker has before state;
+2. workload: N simulated orders, produced into the run's fresh ``orders`` topic;
+3. baseline: the plain aiokafka consumer over those orders;
+4. throughput: a real worker started on the backlog, timed from its first processed event
+   (start-up and group join excluded) until every order is handled, by polling /metrics;
+5. latency: the caught-up worker is offered R new orders/s for S seconds; quantiles of
+   ``churnwatch_processing_latency_seconds`` over exactly that interval (bucket deltas);
+6. memory: the worker's RSS now, minus the idle worker's, per 100,000 customers;
+7. recovery: the worker is stopped (SIGTERM) and a new one joins the same group with an empty
+   data dir; timed from process start until /readyz answers 200 and sample cards are complete.
+Clean-up (workers, topics, Redis keys, temporary files) runs whatever happens.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import socket
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from churnwatch.bench import cleanup
+from churnwatch.bench.baseline import run_baseline
+from churnwatch.bench.measure import Scrape, parse_kib_field, per_100k_customers_mb, quantile, rate
+from churnwatch.bench.report import BenchReport
+from churnwatch.bench.worker import Worker, WorkerFailed
+from churnwatch.bench.workload import Workload, build_workload, live_orders, produce_all, produce_paced
+from churnwatch.producer import EventProducer
+from streams.settings import Settings
+from streams.topics import ensure_topics
+
+Echo = Callable[[str], None]
+POLL_SECONDS = 0.25
+STALL_SECONDS = 120.0
+"""A phase fails when the worker handles no new event for this long."""
+IDLE_SETTLE_SECONDS = 3.0
+SAMPLE_CARDS = 30
+LATENCY_LINGER_MS = 5
+"""Producer linger in the latency phase: part of what is measured, so kept small."""
+
+
+AUTO_RATE_SHARE = 0.5
+"""Without --rate, the latency phase offers this share of the measured worker throughput: a rate the
+worker can sustain, so the figure is processing latency and not the growth of a backlog."""
+
+
+@dataclass(frozen=True)
+class BenchParams:
+    orders: int = 20_000
+    customers: int = 2_000
+    rate: int | None = None
+    """Orders/s offered in the latency phase; None: AUTO_RATE_SHARE of the measured throughput."""
+    latency_seconds: float = 20.0
+    partitions: int = 6
+    seed: int = 7
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def machine_info() -> dict:
+    with open("/proc/meminfo", encoding="ascii") as meminfo:
+        total = parse_kib_field(meminfo.read(), "MemTotal")
+    return {
+        "nproc": len(os.sched_getaffinity(0)),
+        "memory_total_mb": round(total / 1e6),
+        "loadavg_at_start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+class BenchRun:
+    def __init__(self, params: BenchParams, base: Settings, echo: Echo) -> None:
+        self.params = params
+        self.echo = echo
+        self.namespace = f"bench-{uuid.uuid4().hex[:8]}-"
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"churnwatch-{self.namespace}"))
+        self.settings = base.with_overrides(
+            topic_prefix=self.namespace, app_id=self.namespace + "worker", partitions=params.partitions,
+            store="memory://", web_host="127.0.0.1", web_token="",
+        )
+        self.workers: list[Worker] = []
+        self.report = BenchReport(
+            parameters={
+                "orders": params.orders, "customers": params.customers, "rate": params.rate,
+                "latency_seconds": params.latency_seconds, "partitions": params.partitions, "seed": params.seed,
+                "kafka": base.kafka, "namespace": self.namespace, "store": "memory://",
+                "batch_size": base.batch_size, "batch_within": base.batch_within,
+                "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            },
+            machine=machine_info(),
+        )
+
+    # -- workers -------------------------------------------------------------------------------
+
+    def _start_worker(self, settings: Settings, name: str) -> Worker:
+        settings = settings.with_overrides(web_port=free_port(), data_dir=self.workdir / f"data-{name}")
+        worker = Worker.start(settings, self.workdir / f"{name}.log")
+        self.workers.append(worker)
+        self.echo(f"{name} worker: pid {worker.pid}, {settings.web_url}, log {worker.log_path}")
+        return worker
+
+    def _wait_handled(self, worker: Worker, target: int) -> list[tuple[float, Scrape]]:
+        """Poll /metrics until ``target`` input events are handled; every (time, scrape) seen."""
+        samples: list[tuple[float, Scrape]] = []
+        last_change, last_count = time.monotonic(), -1.0
+        while True:
+            worker.check_alive()
+            scrape = worker.scrape()
+            now = time.monotonic()
+            samples.append((now, scrape))
+            handled = scrape.events()
+            if handled >= target:
+                return samples
+            if handled != last_count:
+                last_change, last_count = now, handled
+            elif now - last_change > STALL_SECONDS:
+                raise WorkerFailed(f"worker stalled at {handled:.0f} of {target} events:\n{worker.log_tail()}")
+            time.sleep(POLL_SECONDS)
+
+    # -- phases --------------------------------------------------------------------------------
+
+    def idle_worker(self) -> tuple[int, float]:
+        """RSS of a worker without state, and its start-up time (process start to /readyz 200)."""
+        idle = self._start_worker(self.settings.with_overrides(topic_prefix=self.namespace + "idle-",
+                                                               app_id=self.namespace + "idle"), "idle")
+        startup = idle.wait_ready() - idle.started
+        time.sleep(IDLE_SETTLE_SECONDS)
+        rss = idle.rss()
+        idle.stop()
+        self.echo(f"idle worker: RSS {rss / 1e6:.0f} MB, ready {startup:.1f} s after start")
+        return rss, startup
+
+    def produce_workload(self) -> Workload:
+        p = self.params
+        started = time.monotonic()
+        workload = build_workload(p.orders, p.customers, self.namespace, int(time.time() * 1000), p.seed)
+        built = time.monotonic()
+        ensure_topics(self.settings)
+        with EventProducer(self.settings.kafka, client_id="churnwatch-bench") as producer:
+            produce_all(workload.orders, lambda key, value: producer.send(self.settings.orders_topic, key, value))
+        if producer.failures:
+            raise RuntimeError(f"{len(producer.failures)} orders failed to produce: {producer.failures[0]}")
+        produced = time.monotonic()
+        customers = len(workload.per_customer)
+        self.report.parameters["customers_with_orders"] = customers
+        self.report.add("produce", "orders produced (pre-run)", p.orders, "orders",
+                        f"{customers:,} customers; simulated in {built - started:.1f} s, produced in "
+                        f"{produced - built:.1f} s ({p.orders / (produced - built):,.0f}/s, kafka-python, acks=all)")
+        self.echo(f"produced {p.orders:,} orders for {customers:,} customers")
+        return workload
+
+    def baseline(self) -> float:
+        result = run_baseline(self.settings.kafka, self.settings.orders_topic, self.params.partitions, self.params.orders)
+        events_per_s = rate(result.events, result.seconds)
+        self.report.add("baseline_events_per_s", "baseline throughput", events_per_s, "events/s",
+                        f"plain aiokafka consumer, orjson, dict per customer; {result.events:,} events in "
+                        f"{result.seconds:.2f} s from the first record")
+        self.echo(f"baseline: {events_per_s:,.0f} events/s")
+        return events_per_s
+
+    def throughput(self) -> Worker:
+        worker = self._start_worker(self.settings, "main")
+        worker.wait_ready()
+        samples = self._wait_handled(worker, self.params.orders)
+        started = next((at, s) for at, s in samples if s.processed > 0)
+        ended_at, ended = samples[-1]
+        t0, first = started
+        events = ended.processed - first.processed
+        if ended_at <= t0 or events <= 0:
+            raise WorkerFailed("the worker handled the whole backlog between two polls; use more --orders")
+        events_per_s = rate(events, ended_at - t0)
+        self.report.add("churnwatch_events_per_s", "churnwatch throughput", events_per_s, "events/s",
+                        f"real worker (memory store); {events:,.0f} events in {ended_at - t0:.2f} s, timed from "
+                        f"the first processed event seen on /metrics (start-up, group join excluded; "
+                        f"polled every {POLL_SECONDS} s)")
+        self._note_unprocessed(ended, self.params.orders)
+        self.echo(f"churnwatch: {events_per_s:,.0f} events/s")
+        return worker
+
+    def _note_unprocessed(self, scrape: Scrape, expected: int) -> None:
+        if scrape.processed < expected:
+            others = {f"{t}/{o}": v for (t, o), v in scrape.outcomes.items() if o != "processed"}
+            self.echo(f"warning: {expected - scrape.processed:.0f} events not processed: {others}")
+
+    def latency(self, worker: Worker, workload: Workload, live_counts: Counter[str]) -> None:
+        p = self.params
+        throughput = self.report.value("churnwatch_events_per_s")
+        offered = p.rate or max(1, int(throughput * AUTO_RATE_SHARE))
+        self.report.parameters["rate"] = offered
+        self.report.parameters["rate_source"] = "--rate" if p.rate else f"{AUTO_RATE_SHARE:.0%} of the measured throughput"
+        if throughput and offered > throughput:
+            self.echo(f"warning: {offered:,} orders/s is more than the worker's {throughput:,.0f} events/s: "
+                      "the latency figures will mostly measure a growing backlog")
+        before = worker.scrape()
+        with EventProducer(self.settings.kafka, linger_ms=LATENCY_LINGER_MS, client_id="churnwatch-bench") as producer:
+            def send(key: str, value: bytes) -> None:
+                live_counts[key] += 1
+                producer.send(self.settings.orders_topic, key, value)
+
+            started = time.monotonic()
+            sent = produce_paced(live_orders(workload.orders, lambda: int(time.time() * 1000)), send,
+                                 offered, p.latency_seconds)
+            offered_for = time.monotonic() - started
+        after = self._wait_handled(worker, p.orders + sent)[-1][1]
+        self._note_unprocessed(after, p.orders + sent)
+        delta = after.latency.minus(before.latency)
+        achieved = sent / offered_for
+        self.report.add("latency_rate", "latency phase: offered rate", achieved, "orders/s",
+                        f"{sent:,} new orders stamped now, over {offered_for:.1f} s ({self.report.parameters['rate_source']}: "
+                        f"{offered:,}/s), producer linger {LATENCY_LINGER_MS} ms")
+        for q in (0.5, 0.95, 0.99):
+            estimate = quantile(q, delta)
+            value = None if estimate is None else estimate.seconds * 1000
+            notes = []
+            if q == 0.5:
+                notes.append(f"EVENT-TO-PROCESSED latency (Kafka record timestamp, set at send, to the end of its "
+                             f"batch), not event-to-alert; {delta.count:,.0f} records (the orders + the worker's "
+                             "ticks), linear interpolation in the histogram's buckets")
+            if estimate is not None and estimate.above_top:
+                notes.append(f"in the top (+Inf) bucket: at least {value:,.0f} ms")
+            self.report.add(f"latency_p{round(q * 100)}_ms", f"latency p{round(q * 100)}", value, "ms", "; ".join(notes))
+        if achieved < offered * 0.95:
+            self.echo(f"warning: offered only {achieved:,.0f} of {offered:,} orders/s (the bench's producer was starved)")
+        self.echo(f"latency: {sent:,} orders at {achieved:,.0f}/s")
+
+    def memory(self, worker: Worker, idle: int, customers: int, orders: int) -> None:
+        used = worker.rss()
+        self.report.add("worker_rss_mb", "worker RSS after the run", used / 1e6, "MB",
+                        f"VmRSS with the state of {customers:,} customers and {orders:,} orders")
+        self.report.add("idle_rss_mb", "idle worker RSS", idle / 1e6, "MB",
+                        "a worker started the same way on empty topics, after /readyz")
+        self.report.add("rss_per_100k_customers_mb", "memory per 100,000 customers",
+                        per_100k_customers_mb(used, idle, customers), "MB",
+                        "(RSS - idle RSS) / customers x 100,000; memory store")
+
+    def recovery(self, worker: Worker, expected: Counter[str], empty_startup: float) -> None:
+        worker.stop()
+        changelog = self._changelog_records()
+        restarted = self._start_worker(self.settings, "recovered")
+        ready_at = restarted.wait_ready()
+        sample = sorted(expected)[:: max(1, len(expected) // SAMPLE_CARDS)][:SAMPLE_CARDS]
+        deadline = time.monotonic() + 120
+        while True:
+            wrong = [cid for cid in sample if self._orders_on_card(restarted, cid) != expected[cid]]
+            if not wrong:
+                break
+            if time.monotonic() > deadline:
+                raise WorkerFailed(f"{len(wrong)} of {len(sample)} cards incomplete 120 s after /readyz, "
+                                   f"e.g. {wrong[0]}")
+            time.sleep(POLL_SECONDS)
+        complete_at = time.monotonic()
+        self.report.add("recovery_s", "cold recovery", complete_at - restarted.started, "s",
+                        f"new process, empty data dir, same group, after SIGTERM of the old one: process start "
+                        f"-> /readyz 200 ({ready_at - restarted.started:.1f} s) and {len(sample)} sample cards "
+                        f"with every order; {len(expected):,} customers, {changelog:,} changelog records "
+                        f"(an empty worker is ready {empty_startup:.1f} s after start)")
+        self.echo(f"recovery: {complete_at - restarted.started:.1f} s")
+
+    def _orders_on_card(self, worker: Worker, customer_id: str) -> int | None:
+        status, card = worker.get_json(f"/customers/{customer_id}")
+        return card["lifetime"]["orders"] if status == 200 else None
+
+    def _changelog_records(self) -> int:
+        from kafka import KafkaConsumer, TopicPartition
+
+        topic = f"{self.settings.app_id}-customer-state-changelog"
+        consumer = KafkaConsumer(bootstrap_servers=self.settings.kafka)
+        try:
+            partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+            return sum(consumer.end_offsets(partitions).values()) if partitions else 0
+        finally:
+            consumer.close()
+
+    # -- the whole run -------------------------------------------------------------------------
+
+    def run(self) -> BenchReport:
+        self.echo(f"namespace {self.namespace} on {self.settings.kafka}; work dir {self.workdir}")
+        idle, empty_startup = self.idle_worker()
+        workload = self.produce_workload()
+        baseline = self.baseline()
+        worker = self.throughput()
+        churnwatch = self.report.value("churnwatch_events_per_s")
+        self.report.add("throughput_ratio", "churnwatch / baseline", churnwatch / baseline, "x",
+                        "same orders, same broker, same machine")
+        live_counts: Counter[str] = Counter()
+        self.latency(worker, workload, live_counts)
+        expected = workload.per_customer + live_counts
+        self.memory(worker, idle, len(expected), sum(expected.values()))
+        self.recovery(worker, expected, empty_startup)
+        return self.report
+
+    def clean_up(self, keep_files: bool) -> None:
+        for worker in self.workers:
+            worker.stop()
+        try:
+            deleted = cleanup.delete_topics(self.settings.kafka, self.namespace)
+            self.echo(f"deleted {len(deleted)} topics")
+        except Exception as exc:  # report and carry on: the Redis keys and files still go
+            self.echo(f"warning: could not delete the topics {self.namespace}*: {exc}")
+        try:
+            cleanup.delete_redis_keys(self.settings.redis, self.namespace)
+        except Exception as exc:
+            self.echo(f"warning: could not delete the Redis keys churnwatch:*:{self.namespace}*: {exc}")
+        if keep_files:
+            self.echo(f"worker logs kept in {self.workdir}")
+        else:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def run_bench(params: BenchParams, base: Settings, echo: Echo) -> BenchReport:
+    bench = BenchRun(params, base, echo)
+    failed = True
+    try:
+        report = bench.run()
+        failed = False
+        return report
+    finally:
+        bench.clean_up(keep_files=failed)

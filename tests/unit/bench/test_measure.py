@@ -1,0 +1,119 @@
+import math
+
+import pytest
+
+from churnwatch.bench.measure import (
+    Histogram,
+    parse_kib_field,
+    parse_scrape,
+    per_100k_customers_mb,
+    quantile,
+    rate,
+)
+
+INF = math.inf
+
+
+def hist(*buckets):
+    return Histogram(tuple(buckets))
+
+
+def test_quantile_interpolates_linearly_inside_the_bucket():
+    # 10 observations <= 0.1, 30 more in (0.1, 0.5], 0 above: 40 in all.
+    h = hist((0.1, 10), (0.5, 40), (INF, 40))
+    assert quantile(0.25, h).seconds == pytest.approx(0.1)          # rank 10: the top of the first bucket
+    assert quantile(0.5, h).seconds == pytest.approx(0.1 + 0.4 * (20 - 10) / 30)
+    assert quantile(0.99, h).seconds == pytest.approx(0.1 + 0.4 * (39.6 - 10) / 30)
+
+
+def test_the_first_bucket_starts_at_zero():
+    h = hist((0.01, 100), (INF, 100))
+    assert quantile(0.5, h).seconds == pytest.approx(0.005)
+
+
+def test_empty_buckets_are_skipped_not_interpolated_into():
+    h = hist((0.1, 0), (0.25, 0), (0.5, 4), (1.0, 4), (INF, 4))
+    assert quantile(0.5, h).seconds == pytest.approx(0.25 + 0.25 * 2 / 4)
+    assert quantile(1.0, h).seconds == pytest.approx(0.5)
+
+
+def test_a_quantile_in_the_inf_bucket_is_the_top_bound_and_says_so():
+    h = hist((5.0, 90), (10.0, 95), (INF, 100))
+    p99 = quantile(0.99, h)
+    assert p99.above_top and p99.seconds == 10.0
+    assert not quantile(0.9, h).above_top
+
+
+def test_nothing_observed_gives_no_quantile():
+    assert quantile(0.5, hist((0.1, 0), (INF, 0))) is None
+    with pytest.raises(ValueError):
+        quantile(1.5, hist((INF, 1)))
+
+
+def test_histogram_difference_is_per_bucket():
+    before = hist((0.1, 5), (1.0, 8), (INF, 9))
+    after = hist((0.1, 15), (1.0, 28), (INF, 29))
+    assert after.minus(before) == hist((0.1, 10), (1.0, 20), (INF, 20))
+    assert after.minus(Histogram(())) == after
+    with pytest.raises(ValueError):
+        after.minus(hist((0.5, 1), (INF, 1)))
+
+
+SCRAPE = """\
+# HELP churnwatch_events_total Input events by topic and outcome.
+# TYPE churnwatch_events_total counter
+churnwatch_events_total{outcome="processed",topic="orders"} 1200.0
+churnwatch_events_total{outcome="duplicate",topic="orders"} 3.0
+churnwatch_events_total{outcome="processed",topic="payments"} 7.0
+churnwatch_events_total{outcome="processed",topic="churnwatch-ticks"} 50.0
+# HELP churnwatch_events_created Input events by topic and outcome.
+# TYPE churnwatch_events_created gauge
+churnwatch_events_created{outcome="processed",topic="orders"} 1.7e9
+# HELP churnwatch_processing_latency_seconds From the record's Kafka timestamp to the end of its batch.
+# TYPE churnwatch_processing_latency_seconds histogram
+churnwatch_processing_latency_seconds_bucket{le="0.5"} 2.0
+churnwatch_processing_latency_seconds_bucket{le="0.1"} 1.0
+churnwatch_processing_latency_seconds_bucket{le="+Inf"} 4.0
+churnwatch_processing_latency_seconds_count 4.0
+churnwatch_processing_latency_seconds_sum 3.2
+# HELP churnwatch_batch_seconds Wall time to process one batch.
+# TYPE churnwatch_batch_seconds histogram
+churnwatch_batch_seconds_bucket{le="0.1"} 99.0
+churnwatch_batch_seconds_bucket{le="+Inf"} 100.0
+"""
+
+
+def test_a_scrape_counts_input_topics_only_and_sorts_the_buckets():
+    scrape = parse_scrape(SCRAPE)
+    assert scrape.processed == 1207
+    assert scrape.events() == 1210
+    assert scrape.latency == hist((0.1, 1), (0.5, 2), (INF, 4))
+
+
+STATUS = """Name:\tpython3
+VmPeak:\t  600000 kB
+VmRSS:\t  181234 kB
+RssAnon:\t  150000 kB
+"""
+
+
+def test_vmrss_is_read_in_kib_and_returned_in_bytes():
+    assert parse_kib_field(STATUS, "VmRSS") == 181234 * 1024
+    assert parse_kib_field("MemTotal:       24684512 kB\nMemFree: 1 kB\n", "MemTotal") == 24684512 * 1024
+    with pytest.raises(ValueError):
+        parse_kib_field(STATUS, "VmSwap")
+    with pytest.raises(ValueError):
+        parse_kib_field("VmRSS:\t 12 pages\n", "VmRSS")
+
+
+def test_memory_is_scaled_to_100k_customers():
+    # 50 MB above idle for 2,000 customers -> 2,500 MB per 100,000.
+    assert per_100k_customers_mb(230_000_000, 180_000_000, 2_000) == pytest.approx(2_500)
+    with pytest.raises(ValueError):
+        per_100k_customers_mb(1, 0, 0)
+
+
+def test_rate_refuses_an_empty_interval():
+    assert rate(1000, 4.0) == 250
+    with pytest.raises(ValueError):
+        rate(10, 0)
