@@ -147,7 +147,7 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
         state=state_table(app, settings),
         metrics=metrics,
         board=PopulationBoard(core, settings.partitions),
-        redis=RedisSink(settings.redis, metrics),
+        redis=RedisSink(settings.redis, metrics, prefix=f"{settings.app_id}:"),
         alerts=AlertBook(),
         rules=rules,
     )
@@ -277,6 +277,22 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
         age = pipeline.board.age_seconds()
         if age is not None:
             metrics.population_age.set(age)
+        refresh_cards_for_new_thresholds()
+
+    refreshed = {"thresholds": None, "at": 0.0}
+
+    def refresh_cards_for_new_thresholds() -> None:
+        """Scores and tiers on published cards follow the population: when the thresholds have
+        changed, republish every owned card, at most once per `card_refresh_interval`."""
+        thresholds = pipeline.board.thresholds()
+        if thresholds is None or thresholds == refreshed["thresholds"]:
+            return
+        if time.monotonic() - refreshed["at"] < settings.card_refresh_interval:
+            return
+        refreshed["thresholds"], refreshed["at"] = thresholds, time.monotonic()
+        active = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == settings.orders_topic}
+        for partition in active:
+            pipeline.cards_pending.update(pipeline.customers_by_partition.get(partition, ()))
 
     @app.task
     async def follow_population() -> None:

@@ -83,6 +83,7 @@ def _register_tool_commands() -> None:
     """Commands whose modules are heavier (pandas, kafka clients) are imported on demand."""
     from churnwatch.alerts_tail import alerts_group
     from churnwatch.backtest.command import backtest_command
+    from churnwatch.bench.command import bench_command
     from churnwatch.demo import demo_command
     from churnwatch.replay.command import replay_command
     from churnwatch.simulation.command import simulate_command
@@ -92,6 +93,7 @@ def _register_tool_commands() -> None:
     main.add_command(demo_command, "demo")
     main.add_command(alerts_group, "alerts")
     main.add_command(backtest_command, "backtest")
+    main.add_command(bench_command, "bench")
 
 
 _register_tool_commands()

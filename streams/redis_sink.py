@@ -4,12 +4,13 @@ Why this shape:
 - the agent only marks a customer "pending"; a timer writes pending cards in pipelined
   batches, so one Redis round trip serves hundreds of customers and a slow Redis never slows
   the stream;
-- writes are versioned upserts (a Lua script compares the card's `version`), so a late or
-  repeated write never replaces a newer card, whatever order the writes arrive in;
+- writes are versioned upserts (a Lua script compares the card's `version`, the state version),
+  so a late write never replaces a card of a newer state, whatever order the writes arrive in;
+  a card of the same version may replace it (same state, a newer clock or newer thresholds);
 - when Redis is down the pending set is kept (bounded by the number of customers this worker
   owns: one entry each) and retried, so Redis is caught up as soon as it answers again.
 
-Keys (``<prefix>`` defaults to ``churnwatch:``):
+Keys (``<prefix>`` is the app id and a colon, ``churnwatch:`` by default):
 - ``<prefix>card:<customer_id>``: hash {version, card (JSON)}
 - ``<prefix>alerts:<manager>``: sorted set of the manager's open alert ids by severity rank
 - ``<prefix>alert:<alert_id>``: the alert JSON (deleted when resolved)
@@ -28,7 +29,7 @@ from streams.metrics import Metrics
 
 UPSERT_CARD = """
 local current = redis.call('HGET', KEYS[1], 'version')
-if current and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
+if current and tonumber(current) > tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'version', ARGV[1], 'card', ARGV[2])
 return 1
 """

@@ -77,6 +77,8 @@ class Settings:
     """Seconds to wait for a batch to fill before processing what arrived."""
     publish_interval: float = 1.0
     """Seconds between publications of changed cards (topic + Redis); coalesces many updates into one."""
+    card_refresh_interval: float = 60.0
+    """At most this often, every owned card is republished when the population thresholds moved."""
     population_interval: float = 5.0
     """Seconds between per-partition population summaries (RFM quintiles, tiers)."""
     tick_interval: float = 2.0

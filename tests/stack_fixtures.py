@@ -38,7 +38,7 @@ def isolated_settings(**overrides: object) -> Settings:
     tag = uuid.uuid4().hex[:8]
     base = Settings(
         kafka=TEST_KAFKA, redis=TEST_REDIS, topic_prefix=f"t{tag}-", app_id=f"churnwatch-test-{tag}",
-        web_port=free_port(), partitions=6, batch_within=0.05,
+        web_port=free_port(), partitions=6, batch_within=0.05, card_refresh_interval=5.0,
     )
     return base.with_overrides(**overrides) if overrides else base
 

@@ -82,8 +82,8 @@ def _managers_table(managers: Mapping[str, Mapping[str, Any]]) -> Table:
 
 
 def _truth_table(truth: Mapping[str, Any]) -> Table:
-    table = Table("scenario", "key acc.", "alerted", "detected", "recall", "false al.", "days to alert",
-                  title="against the truth (days from onset: median / p90 / max)")
+    table = Table("scenario", "key", "alerted", "found", "recall", "false", "days med/p90/max",
+                  title="against the truth (key accounts; days from onset to the alert)")
     table.columns[0].no_wrap = True
     for column in table.columns[1:]:
         column.justify = "right"
@@ -91,7 +91,7 @@ def _truth_table(truth: Mapping[str, Any]) -> Table:
         if "recall" in row:
             delay = row["delay_days"]
             table.add_row(scenario, str(row["customers"]), str(row["alerted"]), str(row["detected"]),
-                          _pct(row["recall"]), "", " / ".join(_days(delay[k]) for k in ("median", "p90", "max")))
+                          _pct(row["recall"]), "", "/".join(_days(delay[k]) for k in ("median", "p90", "max")))
         else:
             table.add_row(f"[dim]{scenario}[/]", str(row["customers"]), str(row["alerted"]), "", "",
                           _pct(row["false_alarm_rate"]), "")
@@ -103,4 +103,4 @@ def _pct(value: float | None) -> str:
 
 
 def _days(value: float | None) -> str:
-    return "-" if value is None else f"{value:g}"
+    return "-" if value is None else f"{value:.0f}"

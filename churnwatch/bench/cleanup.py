@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from kafka import KafkaAdminClient
 
-REDIS_KEY_PREFIX = "churnwatch:"
 """`streams.redis_sink.RedisSink`'s default key prefix, which the worker uses."""
 
 
@@ -25,20 +24,16 @@ def delete_topics(bootstrap: str, namespace: str) -> list[str]:
 
 
 def delete_redis_keys(url: str, namespace: str) -> int:
-    """Cards and alerts of the run's customers, and their ids in the managers' inboxes."""
+    """Every Redis key of the run: the worker's keys start with its app id, which starts with
+    the run's namespace (cards, alerts and the managers' inboxes alike)."""
     import redis
 
     client = redis.Redis.from_url(url, socket_timeout=5.0, socket_connect_timeout=5.0)
     try:
+        keys = list(client.scan_iter(match=f"{namespace}*", count=1000))
         deleted = 0
-        for pattern in (f"{REDIS_KEY_PREFIX}card:{namespace}*", f"{REDIS_KEY_PREFIX}alert:{namespace}*"):
-            keys = list(client.scan_iter(match=pattern, count=1000))
-            for start in range(0, len(keys), 1000):
-                deleted += client.delete(*keys[start:start + 1000])
-        for inbox in client.scan_iter(match=f"{REDIS_KEY_PREFIX}alerts:*", count=1000):
-            members = [m for m, _ in client.zscan_iter(inbox, match=f"{namespace}*")]
-            if members:
-                client.zrem(inbox, *members)
+        for start in range(0, len(keys), 1000):
+            deleted += client.delete(*keys[start:start + 1000])
         return deleted
     finally:
         client.close()

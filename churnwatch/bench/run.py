@@ -6,8 +6,9 @@ Order (each phase measures one thing, on a machine as calm as the bench can make
 3. baseline: the plain aiokafka consumer over those orders;
 4. throughput: a real worker started on the backlog, timed from its first processed event
    (start-up and group join excluded) until every order is handled, by polling /metrics;
-5. latency: the caught-up worker is offered R new orders/s for S seconds; quantiles of
-   ``churnwatch_processing_latency_seconds`` over exactly that interval (bucket deltas);
+5. latency: the caught-up worker is offered R new orders/s (default: a share of the throughput
+   just measured) for S seconds; quantiles of ``churnwatch_processing_latency_seconds`` over
+   exactly that interval (bucket deltas);
 6. memory: the worker's RSS now, minus the idle worker's, per 100,000 customers;
 7. recovery: the worker is stopped (SIGTERM) and a new one joins the same group with an empty
    data dir; timed from process start until /readyz answers 200 and sample cards are complete.
@@ -30,7 +31,7 @@ from typing import Callable
 
 from churnwatch.bench import cleanup
 from churnwatch.bench.baseline import run_baseline
-from churnwatch.bench.measure import Scrape, parse_kib_field, per_100k_customers_mb, quantile, rate
+from churnwatch.bench.measure import Histogram, Scrape, parse_kib_field, per_100k_customers_mb, quantile, rate
 from churnwatch.bench.report import BenchReport
 from churnwatch.bench.worker import Worker, WorkerFailed
 from churnwatch.bench.workload import Workload, build_workload, live_orders, produce_all, produce_paced
@@ -46,11 +47,11 @@ IDLE_SETTLE_SECONDS = 3.0
 SAMPLE_CARDS = 30
 LATENCY_LINGER_MS = 5
 """Producer linger in the latency phase: part of what is measured, so kept small."""
-
-
-AUTO_RATE_SHARE = 0.5
-"""Without --rate, the latency phase offers this share of the measured worker throughput: a rate the
-worker can sustain, so the figure is processing latency and not the growth of a backlog."""
+AUTO_RATE_SHARE = 0.25
+"""Without --rate, the latency phase offers this share of the catch-up throughput measured before.
+Live traffic comes in small batches, which cost more per event than a backlog's full ones, so the
+share is well below 1: the figure should be processing latency, not the growth of a backlog (the
+drain time in the notes says whether the worker kept up)."""
 
 
 @dataclass(frozen=True)
@@ -164,11 +165,13 @@ class BenchRun:
         return workload
 
     def baseline(self) -> float:
-        result = run_baseline(self.settings.kafka, self.settings.orders_topic, self.params.partitions, self.params.orders)
+        p = self.params
+        result = run_baseline(self.settings.kafka, self.settings.orders_topic, p.partitions, p.orders)
         events_per_s = rate(result.events, result.seconds)
         self.report.add("baseline_events_per_s", "baseline throughput", events_per_s, "events/s",
-                        f"plain aiokafka consumer, orjson, dict per customer; {result.events:,} events in "
-                        f"{result.seconds:.2f} s from the first record")
+                        f"plain aiokafka consumer, orjson, dict per customer; {result.passes} pass(es) over the "
+                        f"topic, {result.events:,} events in {result.seconds:.2f} s, each timed from the seek to "
+                        "the beginning (fetching included)")
         self.echo(f"baseline: {events_per_s:,.0f} events/s")
         return events_per_s
 
@@ -200,13 +203,14 @@ class BenchRun:
         p = self.params
         throughput = self.report.value("churnwatch_events_per_s")
         offered = p.rate or max(1, int(throughput * AUTO_RATE_SHARE))
-        self.report.parameters["rate"] = offered
-        self.report.parameters["rate_source"] = "--rate" if p.rate else f"{AUTO_RATE_SHARE:.0%} of the measured throughput"
+        source = "--rate" if p.rate else f"{AUTO_RATE_SHARE:.0%} of the measured throughput"
+        self.report.parameters.update(rate=offered, rate_source=source)
         if throughput and offered > throughput:
             self.echo(f"warning: {offered:,} orders/s is more than the worker's {throughput:,.0f} events/s: "
                       "the latency figures will mostly measure a growing backlog")
         before = worker.scrape()
-        with EventProducer(self.settings.kafka, linger_ms=LATENCY_LINGER_MS, client_id="churnwatch-bench") as producer:
+        with EventProducer(self.settings.kafka, linger_ms=LATENCY_LINGER_MS,
+                           client_id="churnwatch-bench") as producer:
             def send(key: str, value: bytes) -> None:
                 live_counts[key] += 1
                 producer.send(self.settings.orders_topic, key, value)
@@ -215,13 +219,22 @@ class BenchRun:
             sent = produce_paced(live_orders(workload.orders, lambda: int(time.time() * 1000)), send,
                                  offered, p.latency_seconds)
             offered_for = time.monotonic() - started
-        after = self._wait_handled(worker, p.orders + sent)[-1][1]
+        drained_at, after = self._wait_handled(worker, p.orders + sent)[-1]
+        drain = max(0.0, drained_at - (started + offered_for))
         self._note_unprocessed(after, p.orders + sent)
-        delta = after.latency.minus(before.latency)
         achieved = sent / offered_for
         self.report.add("latency_rate", "latency phase: offered rate", achieved, "orders/s",
-                        f"{sent:,} new orders stamped now, over {offered_for:.1f} s ({self.report.parameters['rate_source']}: "
-                        f"{offered:,}/s), producer linger {LATENCY_LINGER_MS} ms")
+                        f"{sent:,} new orders stamped now, over {offered_for:.1f} s ({source}: "
+                        f"{offered:,}/s), producer linger {LATENCY_LINGER_MS} ms; every order handled "
+                        f"{drain:.1f} s after the last was offered"
+                        + (" (the worker fell behind: the latency includes a backlog)" if drain > 1.0 else ""))
+        self._latency_quantiles(after.latency.minus(before.latency))
+        if achieved < offered * 0.95:
+            self.echo(f"warning: offered only {achieved:,.0f} of {offered:,} orders/s "
+                      "(the bench's producer was starved)")
+        self.echo(f"latency: {sent:,} orders at {achieved:,.0f}/s, drained {drain:.1f} s after")
+
+    def _latency_quantiles(self, delta: Histogram) -> None:
         for q in (0.5, 0.95, 0.99):
             estimate = quantile(q, delta)
             value = None if estimate is None else estimate.seconds * 1000
@@ -232,10 +245,8 @@ class BenchRun:
                              "ticks), linear interpolation in the histogram's buckets")
             if estimate is not None and estimate.above_top:
                 notes.append(f"in the top (+Inf) bucket: at least {value:,.0f} ms")
-            self.report.add(f"latency_p{round(q * 100)}_ms", f"latency p{round(q * 100)}", value, "ms", "; ".join(notes))
-        if achieved < offered * 0.95:
-            self.echo(f"warning: offered only {achieved:,.0f} of {offered:,} orders/s (the bench's producer was starved)")
-        self.echo(f"latency: {sent:,} orders at {achieved:,.0f}/s")
+            name = f"p{round(q * 100)}"
+            self.report.add(f"latency_{name}_ms", f"latency {name}", value, "ms", "; ".join(notes))
 
     def memory(self, worker: Worker, idle: int, customers: int, orders: int) -> None:
         used = worker.rss()

@@ -11,7 +11,7 @@ A rule module defines ``RULE = Rule(kind, check, due, remember)``:
 - ``check(inp) -> Signal | None``: the signal at ``inp.clock_ms``;
 - ``due(inp) -> int | None``: the earliest event time after the clock at which the outcome can
   change *without a new event* (a lapse deadline, an invoice reaching its threshold); the engine
-  re-evaluates the customer then (period boundaries are scheduled for every rule by the engine);
+  re-evaluates the customer then (the next period boundary is always scheduled for key accounts);
 - ``remember(inp) -> memory | None``: the rule's memory after this evaluation (JSON-compatible).
 """
 
