@@ -76,9 +76,12 @@ def process_batch(
     now_ms: int,
     work_for: Callable[[int], PartitionWork],
     topics_with_unread: Callable[[int], Iterable[str]],
+    live_clock: bool = False,
 ) -> BatchResult:
     """Decode, gate, apply and evaluate a batch; `work_for(p)` gives partition p's gate and
-    engine, `topics_with_unread(p)` names its timed topics that still have unread records."""
+    engine, `topics_with_unread(p)` names its timed topics that still have unread records.
+    With `live_clock`, a tick's wall time moves the clock of a partition whose topics are all
+    read to their end, so a quiet stream still raises lapse, overdue and SLA alerts on time."""
     result = BatchResult()
     states = result.changed
 
@@ -107,11 +110,14 @@ def process_batch(
             result.outcomes[(topic, outcome)] += 1
 
     touched: set[int] = set()
+    wall_by_partition: dict[int, int] = {}
     for record in records:
         gate = work_for(record.partition).gate
         touched.add(record.partition)
         if record.topic == TICKS_TOPIC:
-            continue  # a tick only makes sure the partition's gate is looked at
+            if live_clock and record.value and record.value.isdigit():
+                wall_by_partition[record.partition] = int(record.value)
+            continue  # otherwise a tick only makes sure the partition's gate is looked at
         try:
             event = decode(record.topic, record.key, record.value, now_ms=now_ms)
         except InvalidEvent as exc:
@@ -131,7 +137,11 @@ def process_batch(
 
     for partition in touched:
         work = work_for(partition)
-        watermark = work.gate.advance(topics_with_unread(partition))
+        unread = list(topics_with_unread(partition))
+        watermark = work.gate.advance(unread)
+        wall = wall_by_partition.get(partition)
+        if wall is not None and not unread and (watermark is None or wall > watermark):
+            watermark = work.gate.watermark_ms = wall
         for cid, event, offset in work.gate.release(state_of):
             topic = _TOPIC_OF[type(event)]
             apply(cid, event, topic, Record(topic, partition, offset, cid.encode(), encode_event(event)), partition)

@@ -26,6 +26,7 @@ from agents.core.config import CoreConfig
 from agents.core.population import PartitionSummary
 from agents.core.state import CustomerState
 from agents.core.alerting import open_alerts
+from agents.core.rules.config import KINDS as ALERT_KINDS
 from agents.core.engine import PartitionEngine
 from agents.core.gate import TIMED_TOPICS, EventTimeGate
 from agents.core.rules.config import RulesConfig, load_rules_config
@@ -65,6 +66,8 @@ class CustomerPipeline:
     """Partition -> the newest Faust event read there: the context of that partition's table writes."""
     customers_by_partition: dict[int, set[str]] = field(default_factory=dict)
     cards_pending: set[str] = field(default_factory=set)
+    tier_of: dict[str, str] = field(default_factory=dict)
+    """Customer -> tier on its last published card (the customers-by-tier gauge)."""
     summaries_pending: set[int] = field(default_factory=set)
 
     def clock_ms(self, partition: int) -> int:
@@ -187,7 +190,7 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
             pipeline.last_event[e.message.partition] = e
         now_ms = int(time.time() * 1000)
         result = process_batch(records, pipeline.get_state, now_ms, pipeline.work_for,
-                               lambda p: unread_topics(app, timed_topics, p))
+                               lambda p: unread_topics(app, timed_topics, p), settings.live_clock)
         for cid, state in result.changed.items():
             partition = result.partition_of[cid]
             with event_context(pipeline.last_event[partition]):
@@ -214,6 +217,10 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
         for (topic, outcome), count in result.outcomes.items():
             metrics.events.labels(topic, outcome).inc(count)
         metrics.batch_latency.observe(time.perf_counter() - started)
+        for partition in {r.partition for r in records}:
+            clock = pipeline.clock_ms(partition)
+            if clock:
+                metrics.event_time_lag.observe(max(0.0, now_ms - clock) / 1000)
         wall = time.time()
         for e in batch:
             metrics.event_latency.observe(max(0.0, wall - e.message.timestamp))
@@ -257,12 +264,21 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
             if state is None:
                 continue
             card = pipeline.card(state)
+            pipeline.tier_of[cid] = card["tier"] or "none"
             cards.send_soon(key=cid.encode(), value=orjson.dumps(card))
             pipeline.redis.offer(card)
             if n % 500 == 499:
                 await asyncio.sleep(0)  # let the stream run between chunks
         metrics.cards_published.inc(len(pending))
         await pipeline.redis.flush()
+        tiers: dict[str, int] = {}
+        for tier in pipeline.tier_of.values():
+            tiers[tier] = tiers.get(tier, 0) + 1
+        for tier in ("A", "B", "C", "none"):
+            metrics.customers_by_tier.labels(tier).set(tiers.get(tier, 0))
+        open_counts = pipeline.alerts.open_counts()
+        for kind in ALERT_KINDS:
+            metrics.open_alerts.labels(kind).set(open_counts.get(kind, 0))
 
     @app.timer(settings.population_interval, name="publish-population")
     async def publish_population() -> None:

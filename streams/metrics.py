@@ -49,7 +49,7 @@ class Metrics:
                                     "From the record's Kafka timestamp to the end of its batch's processing.",
                                     buckets=LATENCY_BUCKETS, registry=r),
             event_time_lag=Histogram("churnwatch_event_time_lag_seconds",
-                                     "Wall clock minus the event's occurred_at when processed.",
+                                     "Wall clock minus the partition's event-time clock after each batch.",
                                      buckets=LAG_BUCKETS, registry=r),
             alerts=Counter("churnwatch_alerts", "Alert lifecycle events emitted, by kind, severity, tier and state.",
                            ["kind", "severity", "tier", "state"], registry=r),

@@ -101,3 +101,27 @@ def test_batches_out_of_step_give_the_same_states_as_time_order():
         got = table[cid].to_dict()
         want = state.to_dict()
         assert got == want, cid
+
+
+def test_live_clock_ticks_raise_an_alert_on_a_quiet_stream():
+    """No event after the complaint: only the wall clock of ticks can notice the SLA breach."""
+    config = CoreConfig()
+    work = PartitionWork(EventTimeGate(), PartitionEngine(config, RulesConfig()))
+    table = {"K": apply_event(None, Profile("K", "Key", "mgr", 30, True), config)[0]}
+    opened = Complaint("K-c1", "K", "c1", "opened", "high", 20_000 * DAY + 3_600_000)
+    records = [Record("complaints", 0, 0, b"K", encode_event(opened))]
+
+    def run(batch, live=True):
+        result = process_batch(batch, table.get, now_ms=30_000 * DAY, work_for=lambda p: work,
+                               topics_with_unread=lambda p: [], live_clock=live)
+        table.update(result.changed)
+        return result.alerts
+
+    assert run(records) == []
+    tick = [Record("churnwatch-ticks", 0, 1, None, str(20_010 * DAY).encode())]
+    assert run(tick, live=False) == [], "without the live clock, wall time means nothing"
+    alerts = run(tick)
+    assert [(a["kind"], a["state"]) for a in alerts] == [("complaint_unresolved", "open")]
+    # opened 2024-10-04T01:00Z, high-severity SLA 7 days: due at the first midnight after the breach
+    assert alerts[0]["occurred_at"] == "2024-10-12T00:00:00Z"
+    assert work.clock_ms == 20_010 * DAY
