@@ -16,7 +16,6 @@ from collections import OrderedDict
 
 import orjson
 from aiokafka import AIOKafkaConsumer
-from aiokafka.structs import TopicPartition
 
 SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1}
 LIVE_STATES = ("open", "escalated")
@@ -72,13 +71,11 @@ class AlertBook:
 
 async def follow_alert_topic(bootstrap: str, topic: str, book: AlertBook) -> None:
     """Read the alert topic from the beginning and keep following it (until cancelled)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+    # No consumer group: every worker reads every partition, from the oldest message on.
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, enable_auto_commit=False,
                                 auto_offset_reset="earliest", group_id=None)
     await consumer.start()
     try:
-        partitions = consumer.partitions_for_topic(topic) or set()
-        consumer.assign([TopicPartition(topic, p) for p in sorted(partitions)])
-        await consumer.seek_to_beginning()
         while True:
             batches = await consumer.getmany(timeout_ms=500)
             for messages in batches.values():

@@ -18,7 +18,6 @@ import time
 
 import orjson
 from aiokafka import AIOKafkaConsumer
-from aiokafka.structs import TopicPartition
 
 from agents.core.config import CoreConfig
 from agents.core.population import PartitionSummary, PopulationThresholds, merge_summaries
@@ -70,13 +69,11 @@ def summary_message(summary: PartitionSummary) -> bytes:
 
 async def follow_population_topic(bootstrap: str, topic: str, board: PopulationBoard) -> None:
     """Read every summary ever published (compacted topic) and keep following it (until cancelled)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+    # No consumer group: every worker reads every partition, from the oldest message on.
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, enable_auto_commit=False,
                                 auto_offset_reset="earliest", group_id=None)
     await consumer.start()
     try:
-        partitions = consumer.partitions_for_topic(topic) or {0}
-        consumer.assign([TopicPartition(topic, p) for p in partitions])
-        await consumer.seek_to_beginning()
         while True:
             batches = await consumer.getmany(timeout_ms=500)
             for messages in batches.values():
