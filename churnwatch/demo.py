@@ -9,7 +9,6 @@ worker and the stack it started.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -28,12 +27,6 @@ from churnwatch.stack.errors import StackError
 from streams.settings import Settings
 
 console = Console()
-
-
-def _env(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({f"CHURNWATCH_{k.upper()}": str(v) for k, v in vars(settings).items()})
-    return env
 
 
 def _processed(url: str) -> float:
@@ -77,7 +70,7 @@ def demo_command(customers: int, months: int, seed: int, keep: bool) -> None:
     log_path = Path(settings.data_dir) / "worker.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
-        worker = subprocess.Popen([sys.executable, "-m", "churnwatch", "worker"], env=_env(settings),
+        worker = subprocess.Popen([sys.executable, "-m", "churnwatch", "worker"], env=settings.as_environ(),
                                   stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     url = settings.web_url
     try:
@@ -89,7 +82,7 @@ def demo_command(customers: int, months: int, seed: int, keep: bool) -> None:
         subprocess.run([sys.executable, "-m", "churnwatch", "simulate", "--customers", str(customers),
                         "--months", str(months), "--seed", str(seed), "--truth", str(truth),
                         "--topic-prefix", settings.topic_prefix, "--partitions", str(settings.partitions),
-                        "--bootstrap", settings.kafka], env=_env(settings), check=True)
+                        "--bootstrap", settings.kafka], env=settings.as_environ(), check=True)
         produced = sum(1 for _ in _simulated_events(customers, months, seed))
         started = time.monotonic()
         with console.status("the worker is catching up...") as status:

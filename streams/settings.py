@@ -131,6 +131,13 @@ class Settings:
         host = "127.0.0.1" if self.web_host in {"0.0.0.0", ""} else self.web_host
         return f"http://{host}:{self.web_port}"
 
+    def as_environ(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
+        """`base` (default: this process's environment) plus these settings as CHURNWATCH_* variables,
+        for starting another churnwatch process (a worker, the simulator) with the same settings."""
+        env = dict(os.environ if base is None else base)
+        env.update({f"CHURNWATCH_{f.name.upper()}": str(getattr(self, f.name)) for f in fields(self)})
+        return env
+
     def with_overrides(self, **changes: object) -> "Settings":
         return replace(self, **changes)
 

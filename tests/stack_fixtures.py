@@ -44,10 +44,7 @@ def isolated_settings(**overrides: object) -> Settings:
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    for name, value in vars(settings).items():
-        env[f"CHURNWATCH_{name.upper()}"] = str(value)
-    return env
+    return settings.as_environ()
 
 
 @dataclass

@@ -9,7 +9,6 @@ and talks to it over HTTP (stdlib only: `requests` is not a runtime dependency).
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -28,10 +27,7 @@ class WorkerFailed(RuntimeError):
 
 
 def worker_env(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    for name, value in vars(settings).items():
-        env[f"CHURNWATCH_{name.upper()}"] = str(value)
-    return env
+    return settings.as_environ()
 
 
 @dataclass

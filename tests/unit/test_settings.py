@@ -42,3 +42,8 @@ def test_bad_values_name_the_variable(name, value, fragment):
 
 def test_web_url_uses_loopback_for_wildcard_bind():
     assert Settings(web_host="0.0.0.0", web_port=7001).web_url == "http://127.0.0.1:7001"
+
+
+def test_as_environ_round_trips_through_from_env():
+    s = Settings(kafka="k:1", web_port=7002, topic_prefix="x-", batch_within=0.25, live_clock=True)
+    assert Settings.from_env(s.as_environ(base={})) == s
