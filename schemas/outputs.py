@@ -61,6 +61,13 @@ class AlertRecord(BaseModel):
     emitted_at: AwareDatetime = Field(description="Processing (wall-clock) time the worker emitted it.")
 
 
+
+class CardAlertRecord(AlertRecord):
+    """An open alert as the card carries it: the card is built from state, which keeps no
+    emission time, so `emitted_at` is null there (the `churn-alerts` topic has it)."""
+
+    emitted_at: AwareDatetime | None = Field(default=None, description="Null on the card.")
+
 class CardProfile(BaseModel):
     model_config = _config()
 
@@ -173,7 +180,7 @@ class CardRecord(BaseModel):
     receivables: Receivables
     complaints: ComplaintSummary
     health: Health
-    open_alerts: list[AlertRecord]
+    open_alerts: list[CardAlertRecord]
     as_of: AwareDatetime | None = Field(description="The customer's event-time clock when the card was built.")
     version: NonNegativeInt = Field(description="Increases with every change; stores keep the highest version.")
 

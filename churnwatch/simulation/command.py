@@ -74,6 +74,7 @@ def simulate_command(ctx: click.Context, customers: int, months: int, seed: int,
     _warn_about_future_events(console, spec)
     population = build_population(spec)
     if truth_path is not None:
+        truth_path.parent.mkdir(parents=True, exist_ok=True)
         write_truth(truth_path, truth_rows(population))
     counts: Counter[str] = Counter()
     started = time.monotonic()
