@@ -32,10 +32,11 @@ from agents.core.gate import TIMED_TOPICS, EventTimeGate
 from agents.core.rules.config import RulesConfig, load_rules_config
 from agents.core.timeutil import format_ms
 from agents.faust_context import event_context, unread_topics
-from streams.alert_book import AlertBook, follow_alert_topic
+from streams.alert_book import AlertBook
+from streams.follow import follow_topic
 from streams.dead_letter import dead_letter_headers, dead_letter_value
 from streams.metrics import Metrics
-from streams.population import PopulationBoard, follow_population_topic, summary_message
+from streams.population import PopulationBoard, record_summary, summary_message
 from streams.redis_sink import RedisSink
 from streams.settings import Settings
 
@@ -312,10 +313,12 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
 
     @app.task
     async def follow_population() -> None:
-        await follow_population_topic(settings.kafka, settings.population_topic, pipeline.board)
+        await follow_topic(settings.kafka, settings.population_topic,
+                           lambda message: record_summary(pipeline.board, message))
 
     @app.task
     async def follow_alerts() -> None:
-        await follow_alert_topic(settings.kafka, settings.alerts_topic, pipeline.alerts)
+        await follow_topic(settings.kafka, settings.alerts_topic,
+                           lambda message: pipeline.alerts.record(orjson.loads(message.value)))
 
     return pipeline

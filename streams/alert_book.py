@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-import orjson
-from aiokafka import AIOKafkaConsumer
 
 SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1}
 LIVE_STATES = ("open", "escalated")
@@ -67,20 +65,3 @@ class AlertBook:
         for alert in self._live.values():
             counts[alert["kind"]] = counts.get(alert["kind"], 0) + 1
         return counts
-
-
-async def follow_alert_topic(bootstrap: str, topic: str, book: AlertBook) -> None:
-    """Read the alert topic from the beginning and keep following it (until cancelled)."""
-    # No consumer group: every worker reads every partition, from the oldest message on.
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                auto_offset_reset="earliest", group_id=None)
-    await consumer.start()
-    try:
-        while True:
-            batches = await consumer.getmany(timeout_ms=500)
-            for messages in batches.values():
-                for message in messages:
-                    if message.value is not None:
-                        book.record(orjson.loads(message.value))
-    finally:
-        await consumer.stop()

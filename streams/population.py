@@ -17,7 +17,6 @@ from __future__ import annotations
 import time
 
 import orjson
-from aiokafka import AIOKafkaConsumer
 
 from agents.core.config import CoreConfig
 from agents.core.population import PartitionSummary, PopulationThresholds, merge_summaries
@@ -67,21 +66,9 @@ def summary_message(summary: PartitionSummary) -> bytes:
     return orjson.dumps({"summary": summary.to_dict(), "published_at": time.time()})
 
 
-async def follow_population_topic(bootstrap: str, topic: str, board: PopulationBoard) -> None:
-    """Read every summary ever published (compacted topic) and keep following it (until cancelled)."""
-    # No consumer group: every worker reads every partition, from the oldest message on.
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                auto_offset_reset="earliest", group_id=None)
-    await consumer.start()
-    try:
-        while True:
-            batches = await consumer.getmany(timeout_ms=500)
-            for messages in batches.values():
-                for message in messages:
-                    if message.key is None or message.value is None:
-                        continue
-                    payload = orjson.loads(message.value)
-                    board.update(int(message.key), PartitionSummary.from_dict(payload["summary"]),
-                                 payload["published_at"])
-    finally:
-        await consumer.stop()
+def record_summary(board: PopulationBoard, message) -> None:
+    """Apply one message of the population topic (key: partition number) to the board."""
+    if message.key is None:
+        return
+    payload = orjson.loads(message.value)
+    board.update(int(message.key), PartitionSummary.from_dict(payload["summary"]), payload["published_at"])
