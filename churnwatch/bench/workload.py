@@ -120,7 +120,7 @@ def produce_paced(orders: Iterator[Order], send: Send, rate: float, seconds: flo
     sent = 0
     while True:
         now = time.monotonic()
-        due = int((min(now, end) - started) * rate)
+        due = int(min(now - started, seconds) * rate)  # exactly seconds * rate at the end
         while sent < due:
             order = next(orders)
             send(order.customer_id, encode_event(order))

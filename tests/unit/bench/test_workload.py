@@ -44,5 +44,5 @@ def test_pacing_offers_the_rate_over_the_interval():
     count = produce_paced(live_orders(pattern, lambda: NOW_MS), lambda k, v: sent.append((k, v)), 2_000, 0.05)
     elapsed = time.monotonic() - started
     assert count == len(sent) == 100
-    assert 0.05 <= elapsed < 0.2
+    assert elapsed >= 0.05, "the orders are spread over the interval, not sent at once"
     assert orjson.loads(sent[0][1])["customer_id"] == sent[0][0]
