@@ -97,7 +97,9 @@ def process_batch(
             result.partition_of[cid] = partition
         return put_state
 
-    def apply(cid: str, event, topic: str, record: Record, partition: int) -> None:
+    def apply(cid: str, event, topic: str, record: Record | None, partition: int, offset: int) -> None:
+        """Apply one event; `record` is None for an event released by the gate (its record is
+        rebuilt only if it turns out late and goes to the dead-letter topic)."""
         work = work_for(partition)
         outcome, alerts = work.engine.apply(event, state_of, put_state_on(partition))
         result.alerts += alerts
@@ -105,6 +107,8 @@ def process_batch(
             result.outcomes[(topic, "processed")] += 1
         elif outcome == "late":
             result.outcomes[(topic, "late")] += 1
+            if record is None:
+                record = Record(topic, partition, offset, cid.encode(), encode_event(event))
             result.dead_letters.append(DeadLetter(record, "late", _late_detail(event, work.engine.core)))
         else:
             result.outcomes[(topic, outcome)] += 1
@@ -126,14 +130,14 @@ def process_batch(
             continue
         cid = event.customer_id
         if isinstance(event, Profile):
-            apply(cid, event, record.topic, record, record.partition)
+            apply(cid, event, record.topic, record, record.partition, record.offset)
             continue
         state = state_of(cid)
         if gate.admit(event, record.topic, record.offset, state):
             states[cid] = state
             result.partition_of[cid] = record.partition
         else:
-            apply(cid, event, record.topic, record, record.partition)
+            apply(cid, event, record.topic, record, record.partition, record.offset)
 
     for partition in touched:
         work = work_for(partition)
@@ -143,8 +147,7 @@ def process_batch(
         if wall is not None and not unread and (watermark is None or wall > watermark):
             watermark = work.gate.watermark_ms = wall
         for cid, event, offset in work.gate.release(state_of):
-            topic = _TOPIC_OF[type(event)]
-            apply(cid, event, topic, Record(topic, partition, offset, cid.encode(), encode_event(event)), partition)
+            apply(cid, event, _TOPIC_OF[type(event)], None, partition, offset)
         if watermark is not None:
             result.alerts += work.engine.advance_to(watermark, state_of, put_state_on(partition))
     return result

@@ -31,8 +31,9 @@ from agents.core.engine import PartitionEngine
 from agents.core.gate import TIMED_TOPICS, EventTimeGate
 from agents.core.rules.config import RulesConfig, load_rules_config
 from agents.core.timeutil import format_ms
-from agents.faust_context import event_context, unread_topics
+from agents.faust_context import consumer_lag, event_context, unread_topics
 from streams.alert_book import AlertBook
+from streams.batch_consumer import BatchingConsumer
 from streams.follow import follow_topic
 from streams.dead_letter import dead_letter_headers, dead_letter_value
 from streams.metrics import Metrics
@@ -168,27 +169,36 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
 
     @app.agent(source, name="customers")
     async def customer_agent(stream: faust.StreamT) -> None:
-        async for batch in stream.take_events(settings.batch_size, settings.batch_within):
-            try:
-                handle_batch(batch)
-            except Exception:
-                # Faust acks a batch's events when the loop moves on, even after an error, so a
-                # bug here would silently skip them. Stop the process instead: nothing of this
-                # batch is committed, and a restarted worker reads it again (at-least-once).
-                log.critical("batch processing failed; stopping the worker so that no event is lost",
-                             exc_info=True)
-                logging.shutdown()
-                os._exit(70)
+        """Subscribes the input topics (Faust assigns their partitions and the table's with them).
 
-    def handle_batch(batch: list) -> None:
+        With `BatchingConsumer` (every worker built by `create_app`) the records never reach
+        this stream: each fetch goes to `handle_messages` in one call. The loop below is the
+        plain Faust path, kept so that the agent also works on Faust's stock consumer.
+        """
+        consumer = app.consumer
+        if isinstance(consumer, BatchingConsumer):
+            consumer.route_batches(source.topics, handle_messages)
+        async for batch in stream.take_events(settings.batch_size, settings.batch_within):
+            await handle_messages([event.message for event in batch])
+
+    async def handle_messages(messages: list) -> None:
+        try:
+            handle_batch(messages)
+        except Exception:
+            # Faust acks a batch's records when this returns, even after an error, so a bug
+            # here would silently skip them. Stop the process instead: nothing of this batch is
+            # committed, and a restarted worker reads it again (at-least-once).
+            log.critical("batch processing failed; stopping the worker so that no event is lost",
+                         exc_info=True)
+            logging.shutdown()
+            os._exit(70)
+
+    def handle_batch(messages: list) -> None:
         started = time.perf_counter()
-        records = [
-            Record(contract_topic(e.message.topic), e.message.partition, e.message.offset,
-                   e.message.key, e.message.value)
-            for e in batch
-        ]
-        for e in batch:
-            pipeline.last_event[e.message.partition] = e
+        records = [Record(contract_topic(m.topic), m.partition, m.offset, m.key, m.value) for m in messages]
+        last_of_partition = {m.partition: m for m in messages}
+        for partition, m in last_of_partition.items():
+            pipeline.last_event[partition] = faust.Event(app, m.key, m.value, m.headers, m)
         now_ms = int(time.time() * 1000)
         result = process_batch(records, pipeline.get_state, now_ms, pipeline.work_for,
                                lambda p: unread_topics(app, timed_topics, p), settings.live_clock)
@@ -223,8 +233,8 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
             if clock:
                 metrics.event_time_lag.observe(max(0.0, now_ms - clock) / 1000)
         wall = time.time()
-        for e in batch:
-            metrics.event_latency.observe(max(0.0, wall - e.message.timestamp))
+        for m in messages:
+            metrics.event_latency.observe(max(0.0, wall - m.timestamp))
 
     @app.timer(settings.tick_interval, on_leader=True, name="send-ticks")
     async def send_ticks() -> None:
@@ -232,6 +242,13 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
         wall = str(int(time.time() * 1000)).encode()
         for partition in range(settings.partitions):
             await ticks.send(value=wall, partition=partition)
+
+    input_topics = {real: contract_topic(real) for real in settings.input_topics}
+
+    @app.timer(5.0, name="report-lag")
+    async def report_lag() -> None:
+        for topic, lag in consumer_lag(app, input_topics).items():
+            metrics.consumer_lag.labels(topic).set(lag)
 
     rules_file = settings.config_dir / "rules.toml"
     rules_seen = {"mtime": rules_file.stat().st_mtime if rules_file.exists() else None}

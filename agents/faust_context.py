@@ -28,30 +28,43 @@ def event_context(event: EventT) -> Iterator[None]:
         faust_streams._current_event.reset(token)
 
 
+def _highwater_and_position(consumer, tp) -> tuple[int | None, int | None]:
+    """The partition's highwater at its last fetch and the consumer's position in it (last
+    offset read + 1, or the committed offset before anything was read); None when unknown."""
+    try:
+        highwater = consumer.highwater(tp)
+    except Exception:  # not assigned (yet) or no fetch so far
+        return None, None
+    read = consumer._read_offset.get(tp)
+    return highwater, read + 1 if read is not None else consumer._committed_offset.get(tp)
+
+
 def unread_topics(app, topics: dict[str, str], partition: int) -> list[str]:
     """Contract names of the given topics whose partition still has records we have not read.
 
     `topics` maps the real (prefixed) topic name to its contract name. A partition counts as
-    read up to its end when the consumer's position (last offset read + 1, or the committed
-    offset before anything was read) has reached the highwater of its last fetch. Faust exposes
-    the read and committed offsets only as private attributes of its consumer, hence this helper.
+    read up to its end when the consumer's position has reached the highwater of its last
+    fetch; an unknown highwater counts as unread. Faust exposes the read and committed offsets
+    only as private attributes of its consumer, hence this helper.
     """
     from faust.types import TP
 
-    consumer = app.consumer
     unread = []
     for real, contract in topics.items():
-        tp = TP(real, partition)
-        try:
-            highwater = consumer.highwater(tp)
-        except Exception:  # not assigned (yet) or no fetch so far: treat as unread
-            highwater = None
-        if highwater is None:
-            unread.append(contract)
-            continue
-        read = consumer._read_offset.get(tp)
-        position = read + 1 if read is not None else consumer._committed_offset.get(tp)
-        if highwater > 0 and (position is None or position < highwater):
+        highwater, position = _highwater_and_position(app.consumer, TP(real, partition))
+        if highwater is None or (highwater > 0 and (position is None or position < highwater)):
             unread.append(contract)
     return unread
 
+
+def consumer_lag(app, topics: dict[str, str]) -> dict[str, int]:
+    """Contract topic name -> records not yet read, summed over this worker's partitions."""
+    lag = dict.fromkeys(topics.values(), 0)
+    for tp in app.consumer.assignment():
+        contract = topics.get(tp.topic)
+        if contract is None:
+            continue
+        highwater, position = _highwater_and_position(app.consumer, tp)
+        if highwater is not None:
+            lag[contract] += max(0, highwater - (position or 0))
+    return lag

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import faust
 
+from streams.batch_consumer import BatchingTransport
 from streams.settings import Settings
 
 
@@ -18,9 +19,11 @@ def faust_app(settings: Settings) -> faust.App:
       and aiokafka producers send, so Faust's murmur2 partitioner agrees with theirs;
     - values are raw bytes: decoding and validation are ours (`streams.codec`), because a bad
       message must go to the dead-letter topic, not crash a Faust deserializer;
-    - the `/table`, `/router`, `/graph` and `/stats` debug endpoints are off.
+    - the `/table`, `/router`, `/graph` and `/stats` debug endpoints are off;
+    - the input topics are read in batches by `streams.batch_consumer` (Faust's per-record
+      path costs more than churnwatch's whole domain step).
     """
-    return faust.App(
+    app = faust.App(
         settings.app_id,
         broker=[f"kafka://{server.strip()}" for server in settings.kafka.split(",")],
         store=settings.store,
@@ -47,6 +50,8 @@ def faust_app(settings: Settings) -> faust.App:
         table_cleanup_interval=30.0,
         autodiscover=False,
     )
+    app.transport = BatchingTransport(app.conf.broker_consumer, app)
+    return app
 
 
 def create_app(settings: Settings) -> faust.App:

@@ -14,7 +14,9 @@ from tests.stack_fixtures import TEST_KAFKA, TEST_REDIS, TEST_STACK_DIR, isolate
 def test_stack():
     """Start (or reuse) the private test stack with the same code as `churnwatch stack up`.
 
-    Not `--fresh`: several test sessions may share it; every test has its own topics anyway.
+    A stack another session is running is reused as it is (every test has its own topics).
+    One this session starts is started `--fresh`: tests leave thousands of topic partitions
+    behind, and a broker restarted on them is slow to make new topics visible.
     """
     from churnwatch.stack import manager
     from churnwatch.stack.config import StackConfig
@@ -22,7 +24,7 @@ def test_stack():
     env = dict(os.environ, CHURNWATCH_STACK_DIR=str(TEST_STACK_DIR))
     cfg = StackConfig.from_settings(isolated_settings(kafka=TEST_KAFKA, redis=TEST_REDIS), env)
     already_running = all(status.running for status in manager.status(cfg))
-    manager.up(cfg, echo=lambda line: None)
+    manager.up(cfg, fresh=not already_running, echo=lambda line: None)
     yield cfg
     if not already_running:  # leave a stack another session started to that session
         manager.down(cfg)

@@ -21,7 +21,6 @@ import heapq
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from agents.core.event_rows import from_row, to_row
 from agents.core.events import TimedEvent
 from agents.core.state import CustomerState
 
@@ -51,7 +50,7 @@ class EventTimeGate:
             return False
         held = state.held
         oldest = held[0][0] if held else None
-        entry = [occurred, TOPIC_RANK[topic], offset, to_row(event)]
+        entry = [occurred, TOPIC_RANK[topic], offset, event]
         held.append(entry)
         if len(held) > 1 and held[-2][:3] > entry[:3]:
             held.sort(key=lambda h: (h[0], h[1], h[2]))
@@ -80,7 +79,7 @@ class EventTimeGate:
         (customer id, event, source offset)."""
         if self.watermark_ms is None:
             return []
-        released: list[tuple[int, int, int, str, list]] = []
+        released: list[tuple[int, int, int, str, TimedEvent]] = []
         waiting = self._waiting
         while waiting and waiting[0][0] <= self.watermark_ms:
             _, cid = heapq.heappop(waiting)
@@ -89,14 +88,14 @@ class EventTimeGate:
                 continue  # stale heap entry
             cut = 0
             while cut < len(state.held) and state.held[cut][0] <= self.watermark_ms:
-                occurred, rank, offset, row = state.held[cut]
-                released.append((occurred, rank, offset, cid, row))
+                occurred, rank, offset, event = state.held[cut]
+                released.append((occurred, rank, offset, cid, event))
                 cut += 1
             del state.held[:cut]
             if state.held:
                 heapq.heappush(waiting, (state.held[0][0], cid))
         released.sort(key=lambda r: r[:3])
-        return [(cid, from_row(row), offset) for _, _, offset, cid, row in released]
+        return [(cid, event, offset) for _, _, offset, cid, event in released]
 
     @property
     def clock_ms(self) -> int | None:

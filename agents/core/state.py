@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from agents.core.event_rows import from_row, to_row
+
 
 @dataclass(slots=True)
 class CustomerState:
@@ -77,8 +79,10 @@ class CustomerState:
     alerts: dict[str, Any] = field(default_factory=dict)
     """Opaque to the core: owned by the alert rules; persisted as is."""
     held: list[list] = field(default_factory=list)
-    """Events waiting at the event-time gate: [occurred_ms, topic_rank, offset, event row], see
-    `agents.core.gate`; kept here so that they survive a crash with the rest of the state."""
+    """Events waiting at the event-time gate: [occurred_ms, topic_rank, offset, event], see
+    `agents.core.gate`; kept here so that they survive a crash with the rest of the state. In
+    memory the event is the core object (most held events leave the gate in the batch that
+    brought them); only `to_dict` turns it into a compact row, for the changelog."""
 
     def to_dict(self) -> dict[str, Any]:
         """Compact JSON-compatible form (short keys; empty collections and defaults left out).
@@ -111,10 +115,11 @@ class CustomerState:
         for key, value in (("inv", self.invoices), ("pp", self.pending_payments),
                            ("si", self.settled_invoices), ("co", self.open_complaints),
                            ("cn", self.complaint_opens), ("cr", self.resolved_complaints),
-                           ("se", self.seen_events), ("so", self.seen_orders), ("al", self.alerts),
-                           ("hd", self.held)):
+                           ("se", self.seen_events), ("so", self.seen_orders), ("al", self.alerts)):
             if value:
                 d[key] = value
+        if self.held:
+            d["hd"] = [[occurred, rank, offset, to_row(event)] for occurred, rank, offset, event in self.held]
         return d
 
     @classmethod
@@ -144,5 +149,5 @@ class CustomerState:
         s.seen_events = d.get("se", {})
         s.seen_orders = d.get("so", {})
         s.alerts = d.get("al", {})
-        s.held = d.get("hd", [])
+        s.held = [[occurred, rank, offset, from_row(row)] for occurred, rank, offset, row in d.get("hd", ())]
         return s
