@@ -29,13 +29,16 @@ def event_context(event: EventT) -> Iterator[None]:
 
 
 def _highwater_and_position(consumer, tp) -> tuple[int | None, int | None]:
-    """The partition's highwater at its last fetch and the consumer's position in it (last
-    offset read + 1, or the committed offset before anything was read); None when unknown."""
+    """The partition's highwater at its last fetch and the consumer's position in it (the next
+    offset it will read); None when unknown."""
     try:
         highwater = consumer.highwater(tp)
     except Exception:  # not assigned (yet) or no fetch so far
         return None, None
-    read = consumer._read_offset.get(tp)
+    read_position = getattr(consumer, "read_position", None)
+    if read_position is not None:  # streams.batch_consumer.BatchingConsumer: exact
+        return highwater, read_position(tp)
+    read = consumer._read_offset.get(tp)  # Faust's stock consumer: last read, or next after a seek
     return highwater, read + 1 if read is not None else consumer._committed_offset.get(tp)
 
 

@@ -46,6 +46,8 @@ def faust_app(settings: Settings) -> faust.App:
         producer_linger=0.02,
         producer_max_batch_size=256 * 1024,
         broker_commit_every=settings.batch_size,
+        broker_max_poll_records=settings.batch_size,
+        table_standby_replicas=settings.standby_replicas,
         stream_buffer_maxsize=max(4096, settings.batch_size * 4),
         table_cleanup_interval=30.0,
         autodiscover=False,

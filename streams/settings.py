@@ -39,6 +39,10 @@ def _parse_int(name: str, raw: str, minimum: int = 0) -> int:
     return value
 
 
+_ZERO_ALLOWED = {"web_port", "standby_replicas"}
+"""Integer settings for which 0 is meaningful (any free port; no standby replicas)."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a churnwatch process needs to know about its surroundings.
@@ -72,9 +76,12 @@ class Settings:
     """Directory of ``core.toml`` and ``rules.toml``."""
     log_level: str = "info"
     batch_size: int = 1000
-    """Events taken from the stream at once; state is written once per customer per batch."""
+    """Most records handled in one batch (one fetch); state is written once per customer per batch."""
     batch_within: float = 0.1
-    """Seconds to wait for a batch to fill before processing what arrived."""
+    """Seconds to wait for a batch to fill (only on Faust's stock stream path, see agents/customer_agent.py)."""
+    standby_replicas: int = 1
+    """Standby copies of each table partition kept warm on other workers (faster fail-over, more
+    changelog reading); 0 turns them off."""
     publish_interval: float = 1.0
     """Seconds between publications of changed cards (topic + Redis); coalesces many updates into one."""
     card_refresh_interval: float = 60.0
@@ -154,7 +161,7 @@ class Settings:
             if isinstance(default, bool):
                 values[f.name] = _parse_bool(f.name, raw)
             elif isinstance(default, int):
-                values[f.name] = _parse_int(f.name, raw, minimum=1 if f.name != "web_port" else 0)
+                values[f.name] = _parse_int(f.name, raw, minimum=0 if f.name in _ZERO_ALLOWED else 1)
             elif isinstance(default, float):
                 try:
                     values[f.name] = float(raw)

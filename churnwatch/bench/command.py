@@ -18,24 +18,27 @@ from streams.settings import Settings, SettingsError
 
 
 @click.command("bench")
-@click.option("--orders", type=click.IntRange(min=1000), default=20_000, show_default=True,
+@click.option("--orders", type=click.IntRange(min=1000), default=100_000, show_default=True,
               help="Orders pre-produced for the throughput runs.")
-@click.option("--customers", type=click.IntRange(min=1), default=2_000, show_default=True)
+@click.option("--customers", type=click.IntRange(min=1), default=10_000, show_default=True)
 @click.option("--rate", type=click.IntRange(min=1), default=None,
-              help="Orders per second offered in the latency phase [default: half the measured throughput].")
+              help="Orders per second offered in the latency phase [default: a quarter of the measured "
+                   "throughput].")
 @click.option("--latency-seconds", type=click.FloatRange(min=1.0), default=20.0, show_default=True,
               help="Length of the latency phase.")
 @click.option("--partitions", type=click.IntRange(min=1), default=6, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True, help="Simulation seed.")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Workers of the scale-out phase (1 skips it).")
 @click.option("--json", "json_out", is_flag=False, flag_value="-", default=None, metavar="[FILE]",
               help="Also write the figures as JSON to FILE (to stdout when no FILE is given).")
 def bench_command(orders: int, customers: int, rate: int | None, latency_seconds: float, partitions: int, seed: int,
-                  json_out: str | None) -> None:
+                  workers: int, json_out: str | None) -> None:
     """Measure a real worker beside a plain aiokafka consumer, in one run on this machine.
 
     Throughput (events/s, and the ratio to the baseline), event-to-processed latency at a fixed
     offered rate (p50/p95/p99), worker memory per 100,000 customers, and cold recovery time of
-    a new worker restoring the state from the changelog.
+    a new worker restoring the state from the changelog, and the throughput of several workers.
     """
     from churnwatch.bench.report import parameters_line, render_table
     from churnwatch.bench.run import BenchParams, run_bench
@@ -48,7 +51,7 @@ def bench_command(orders: int, customers: int, rate: int | None, latency_seconds
     progress = Console(stderr=True)
     screen = Console(stderr=json_out == "-")
     params = BenchParams(orders=orders, customers=customers, rate=rate, latency_seconds=latency_seconds,
-                         partitions=partitions, seed=seed)
+                         partitions=partitions, seed=seed, workers=workers)
     try:
         report = run_bench(params, base, lambda line: progress.print(f"[dim]bench:[/] {line}", highlight=False))
     except (WorkerFailed, RuntimeError, TimeoutError) as exc:

@@ -4,14 +4,16 @@ Order (each phase measures one thing, on a machine as calm as the bench can make
 1. idle worker: a worker on its own empty topics, for the RSS every worker has before state;
 2. workload: N simulated orders, produced into the run's fresh ``orders`` topic;
 3. baseline: the plain aiokafka consumer over those orders;
-4. throughput: a real worker started on the backlog, timed from its first processed event
-   (start-up and group join excluded) until every order is handled, by polling /metrics;
+4. throughput: a real worker started on the backlog, timed from its /readyz 200 (start-up and
+   group join excluded; partitions assigned) until every order is handled, by polling /metrics;
 5. latency: the caught-up worker is offered R new orders/s (default: a share of the throughput
    just measured) for S seconds; quantiles of ``churnwatch_processing_latency_seconds`` over
    exactly that interval (bucket deltas);
 6. memory: the worker's RSS now, minus the idle worker's, per 100,000 customers;
 7. recovery: the worker is stopped (SIGTERM) and a new one joins the same group with an empty
-   data dir; timed from process start until /readyz answers 200 and sample cards are complete.
+   data dir; timed from process start until /readyz answers 200 and sample cards are complete;
+8. scale-out: W workers (a new consumer group) read the same topics from the start; their
+   combined events/s from the moment all of them are ready (the group has settled) to the end.
 Clean-up (workers, topics, Redis keys, temporary files) runs whatever happens.
 """
 
@@ -56,13 +58,15 @@ drain time in the notes says whether the worker kept up)."""
 
 @dataclass(frozen=True)
 class BenchParams:
-    orders: int = 20_000
-    customers: int = 2_000
+    orders: int = 100_000
+    customers: int = 10_000
     rate: int | None = None
     """Orders/s offered in the latency phase; None: AUTO_RATE_SHARE of the measured throughput."""
     latency_seconds: float = 20.0
     partitions: int = 6
     seed: int = 7
+    workers: int = 2
+    """Workers of the scale-out phase (1: no scale-out phase)."""
 
 
 def free_port() -> int:
@@ -114,22 +118,25 @@ class BenchRun:
         self.echo(f"{name} worker: pid {worker.pid}, {settings.web_url}, log {worker.log_path}")
         return worker
 
-    def _wait_handled(self, worker: Worker, target: int) -> list[tuple[float, Scrape]]:
-        """Poll /metrics until ``target`` input events are handled; every (time, scrape) seen."""
-        samples: list[tuple[float, Scrape]] = []
+    def _wait_handled(self, workers: list[Worker], target: int) -> list[tuple[float, float]]:
+        """Poll /metrics until the workers together handled ``target`` input events; every
+        (time, events handled) seen."""
+        samples: list[tuple[float, float]] = []
         last_change, last_count = time.monotonic(), -1.0
         while True:
-            worker.check_alive()
-            scrape = worker.scrape()
+            handled = 0.0
+            for worker in workers:
+                worker.check_alive()
+                handled += worker.scrape().events()
             now = time.monotonic()
-            samples.append((now, scrape))
-            handled = scrape.events()
+            samples.append((now, handled))
             if handled >= target:
                 return samples
             if handled != last_count:
                 last_change, last_count = now, handled
             elif now - last_change > STALL_SECONDS:
-                raise WorkerFailed(f"worker stalled at {handled:.0f} of {target} events:\n{worker.log_tail()}")
+                tails = "\n".join(worker.log_tail() for worker in workers)
+                raise WorkerFailed(f"workers stalled at {handled:.0f} of {target} events:\n{tails}")
             time.sleep(POLL_SECONDS)
 
     # -- phases --------------------------------------------------------------------------------
@@ -177,22 +184,49 @@ class BenchRun:
 
     def throughput(self) -> Worker:
         worker = self._start_worker(self.settings, "main")
-        worker.wait_ready()
-        samples = self._wait_handled(worker, self.params.orders)
-        started = next((at, s) for at, s in samples if s.processed > 0)
-        ended_at, ended = samples[-1]
-        t0, first = started
-        events = ended.processed - first.processed
-        if ended_at <= t0 or events <= 0:
-            raise WorkerFailed("the worker handled the whole backlog between two polls; use more --orders")
-        events_per_s = rate(events, ended_at - t0)
+        ready_at = worker.wait_ready()
+        ended_at, _ = self._wait_handled([worker], self.params.orders)[-1]
+        events = self.params.orders
+        events_per_s = rate(events, ended_at - ready_at)
         self.report.add("churnwatch_events_per_s", "churnwatch throughput", events_per_s, "events/s",
-                        f"real worker (memory store); {events:,.0f} events in {ended_at - t0:.2f} s, timed from "
-                        f"the first processed event seen on /metrics (start-up, group join excluded; "
-                        f"polled every {POLL_SECONDS} s)")
-        self._note_unprocessed(ended, self.params.orders)
+                        f"real worker (memory store); {events:,} events in {ended_at - ready_at:.2f} s, timed "
+                        f"from /readyz 200 (partitions assigned; start-up and group join excluded) to the "
+                        f"last event handled (polled every {POLL_SECONDS} s)")
+        self._note_unprocessed(worker.scrape(), self.params.orders)
         self.echo(f"churnwatch: {events_per_s:,.0f} events/s")
         return worker
+
+    def scale_out(self, events: int) -> None:
+        """W workers of a new group over the same topics: their combined rate once all are ready."""
+        n = self.params.workers
+        if n < 2:
+            return
+        settings = self.settings.with_overrides(app_id=self.namespace + "scale")
+        workers = [self._start_worker(settings, f"scale-{i}") for i in range(n)]
+        while True:  # all ready in the same round: the group has settled after the joins
+            ready = [w.wait_ready() for w in workers]
+            if all(w.get("/readyz", timeout=2.0)[0] == 200 for w in workers):
+                break
+        settled_at = max(ready)
+        settled = sum(w.scrape().events() for w in workers)
+        ended_at, _ = self._wait_handled(workers, events)[-1]
+        measured = events - settled
+        events_per_s = rate(measured, ended_at - settled_at)
+        single = self.report.value("churnwatch_events_per_s")
+        self.report.add("scale_out_events_per_s", f"{n} workers: throughput", events_per_s, "events/s",
+                        f"{n} worker processes, one new consumer group, same topics and machine; {measured:,.0f} "
+                        f"events in {ended_at - settled_at:.2f} s, from the moment all were ready ("
+                        f"{settled:,.0f} of {events:,} events were handled while the group formed)")
+        if single:
+            self.report.add("scale_out_speedup", f"{n} workers / 1 worker", events_per_s / single, "x",
+                            f"{self.machine_cpus} CPUs shared by the workers, the broker and the bench")
+        for worker in workers:
+            worker.stop()
+        self.echo(f"scale-out: {n} workers {events_per_s:,.0f} events/s")
+
+    @property
+    def machine_cpus(self) -> int:
+        return os.cpu_count() or 1
 
     def _note_unprocessed(self, scrape: Scrape, expected: int) -> None:
         if scrape.processed < expected:
@@ -219,7 +253,8 @@ class BenchRun:
             sent = produce_paced(live_orders(workload.orders, lambda: int(time.time() * 1000)), send,
                                  offered, p.latency_seconds)
             offered_for = time.monotonic() - started
-        drained_at, after = self._wait_handled(worker, p.orders + sent)[-1]
+        drained_at, _ = self._wait_handled([worker], p.orders + sent)[-1]
+        after = worker.scrape()
         drain = max(0.0, drained_at - (started + offered_for))
         self._note_unprocessed(after, p.orders + sent)
         achieved = sent / offered_for
@@ -312,6 +347,7 @@ class BenchRun:
         expected = workload.per_customer + live_counts
         self.memory(worker, idle, len(expected), sum(expected.values()))
         self.recovery(worker, expected, empty_startup)
+        self.scale_out(sum(expected.values()))
         return self.report
 
     def clean_up(self, keep_files: bool) -> None:

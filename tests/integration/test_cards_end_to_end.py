@@ -94,12 +94,12 @@ def test_two_workers_share_the_partitions_and_agree(test_stack, tmp_path):
     settings = isolated_settings()
     ensure_topics(settings)
     truth = expected_cards(spec, settings)
-    produce_simulation(spec, settings)
     workers = [start_worker(settings, tmp_path, "one"),
                start_worker(settings.with_overrides(web_port=free_port()), tmp_path, "two")]
     try:
-        for worker in workers:
+        for worker in workers:  # both in the group before the first event: both get partitions
             worker.wait_ready(timeout=180)
+        produce_simulation(spec, settings)
         _wait_for_cards(truth, workers, timeout=600)
         owned = [sum(1 for line in w.get("/metrics").text.splitlines()
                      if line.startswith("churnwatch_events_total{") and 'outcome="processed"' in line) for w in workers]
