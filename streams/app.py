@@ -58,11 +58,10 @@ def faust_app(settings: Settings) -> faust.App:
 
 def create_app(settings: Settings) -> faust.App:
     """The whole churnwatch worker app: customer agent, its table and the HTTP views."""
-    from faust.sensors.prometheus import setup_prometheus_sensors
-
     from agents.core.config import load_core_config
     from agents.core.rules.config import load_rules_config
     from agents.customer_agent import register_customer_agent
+    from streams.faust_sensors import setup_prometheus_metrics
     from streams.metrics import Metrics
     from streams.ui.views import register_ui
     from streams.web import register_views
@@ -71,7 +70,7 @@ def create_app(settings: Settings) -> faust.App:
     core = load_core_config(settings.config_dir / "core.toml")
     rules = load_rules_config(settings.config_dir / "rules.toml")
     metrics = Metrics.create()
-    setup_prometheus_sensors(app, pattern="/metrics", registry=metrics.registry, name_prefix="faust")
+    setup_prometheus_metrics(app, metrics.registry)
     pipeline = register_customer_agent(app, settings, core, rules, metrics)
     register_views(app, pipeline)
     register_ui(app, pipeline)
