@@ -163,6 +163,19 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
     )
     alerts_topic = app.topic(settings.alerts_topic)
 
+    def reoffer_everything_owned() -> None:
+        """Redis lost our keys: every owned card goes out again, and every open alert."""
+        log.warning("Redis lost this worker's keys; rewriting every owned card and open alert")
+        for partition in owned_partitions():
+            pipeline.cards_pending.update(dict.fromkeys(pipeline.customers_by_partition.get(partition, ())))
+        for alert in pipeline.alerts.live():
+            pipeline.redis.offer_alert(alert)
+
+    pipeline.redis.on_data_lost = reoffer_everything_owned
+
+    def owned_partitions() -> set[int]:
+        return {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == settings.orders_topic}
+
     timed_topics = {prefix + t: t for t in TIMED_TOPICS}
 
     def contract_topic(name: str) -> str:
@@ -321,7 +334,7 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
     @app.timer(settings.population_interval, name="publish-population")
     async def publish_population() -> None:
         """Summarise each partition this worker actively owns and share it with all workers."""
-        active = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == settings.orders_topic}
+        active = owned_partitions()
         refresh, pipeline.summaries_pending = pipeline.summaries_pending & active, set()
         for partition in sorted(refresh | (active - set(pipeline.board.reported_partitions()))):
             customers = pipeline.customers_by_partition.get(partition, ())
@@ -344,8 +357,7 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
         if time.monotonic() - refreshed["at"] < settings.card_refresh_interval:
             return
         refreshed["thresholds"], refreshed["at"] = thresholds, time.monotonic()
-        active = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == settings.orders_topic}
-        for partition in active:
+        for partition in owned_partitions():
             pipeline.cards_pending.update(dict.fromkeys(pipeline.customers_by_partition.get(partition, ())))
 
     @app.task

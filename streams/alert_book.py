@@ -49,6 +49,10 @@ class AlertBook:
         hits.sort(key=lambda a: (a.get("occurred_at") or "", a.get("emitted_at") or ""), reverse=True)
         return hits[:limit]
 
+    def live(self) -> list[dict]:
+        """Every open or escalated alert."""
+        return list(self._live.values())
+
     def open_for_manager(self, manager: str) -> list[dict]:
         """The manager's inbox: open and escalated alerts, most severe first, then newest."""
         alerts = [a for a in self._live.values() if a.get("account_manager") == manager]
