@@ -100,18 +100,34 @@ class CustomerPipeline:
         self.cards_pending.setdefault(customer_id)
         self.summaries_pending.add(partition)
 
-    def rebuild_indexes(self) -> None:
-        """After recovery from the changelog: partition index and gates from the table itself.
+    def rebuild_indexes(self, owned: set[int]) -> None:
+        """After every rebalance's recovery: indexes, gates and engines from the table itself.
 
-        Held events live in the states, and a partition's clock before its first new watermark
-        is the newest event time of its customers, so both survive a restart unchanged.
+        Faust calls this once the changelog is recovered and before it seeks every assigned
+        partition, kept ones included, back to its committed offset. So nothing of the previous
+        generation may survive: a kept gate's `newest_read` would be ahead of what is about to
+        be re-read, its watermark would run ahead of a topic not yet re-read, and events of that
+        topic would be applied out of order and dead-lettered as late (found by the join-and-
+        leave test). Fresh gates and engines are rebuilt the way a restart builds them: held
+        events live in the states, and a partition's clock before its first new watermark is
+        the newest event time of its customers.
+
+        Only `owned` (actively assigned) partitions count: the table also holds standby
+        partitions and, in the memory store, keys this worker wrote before a partition was
+        revoked. Their cards belong to their owner; publishing them from here would overwrite
+        the owner's cards with ones built on another clock.
         """
+        self.work.clear()
         self.customers_by_partition.clear()
+        self.cards_pending.clear()
+        self.summaries_pending.clear()
+        self.tier_of.clear()
         by_partition: dict[int, list[CustomerState]] = {}
         for customer_id, state in self.state.items():
             partition = partition_of(customer_id, self.settings.partitions)
-            self.remember(customer_id, partition)
-            by_partition.setdefault(partition, []).append(state)
+            if partition in owned:
+                self.remember(customer_id, partition)
+                by_partition.setdefault(partition, []).append(state)
         for partition, states in by_partition.items():
             work = self.work_for(partition)
             work.gate.rebuild(states)
@@ -183,7 +199,7 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
 
     @pipeline.state.on_recover
     async def on_recover() -> None:
-        pipeline.rebuild_indexes()
+        pipeline.rebuild_indexes(owned_partitions())
 
     @app.agent(source, name="customers")
     async def customer_agent(stream: faust.StreamT) -> None:
@@ -301,10 +317,13 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
         customer changes every second) publishing them all each second would halve throughput.
         Each run spends at most `CARD_TIME_SHARE` of the interval; customers left over stay
         queued, oldest first, and are coalesced with their further changes. A worker that keeps
-        up publishes every change within the interval. Cards go straight to the Kafka producer:
-        Faust's send buffer (100 messages, a sensor call each) made the event path wait for it.
+        up publishes every change within the interval. A customer whose partition was revoked
+        meanwhile is skipped: its new owner publishes it, from a newer state. Cards go straight
+        to the Kafka producer: Faust's send buffer (100 messages, a sensor call each) made the
+        event path wait for it.
         """
         pending = pipeline.cards_pending
+        owned = owned_partitions()
         deadline = time.perf_counter() + card_budget
         published = 0
         for n, cid in enumerate(list(pending)):
@@ -313,6 +332,8 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
                     break
                 await asyncio.sleep(0)  # let the batches run between chunks
             del pending[cid]
+            if partition_of(cid, settings.partitions) not in owned:
+                continue  # revoked in a rebalance: its new owner publishes it
             state = pipeline.get_state(cid)
             if state is not None:
                 card = pipeline.card(state)
@@ -362,12 +383,12 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
 
     @app.task
     async def follow_population() -> None:
-        await follow_topic(settings.kafka, settings.population_topic,
+        await follow_topic(settings, settings.population_topic,
                            lambda message: record_summary(pipeline.board, message))
 
     @app.task
     async def follow_alerts() -> None:
-        await follow_topic(settings.kafka, settings.alerts_topic,
+        await follow_topic(settings, settings.alerts_topic,
                            lambda message: pipeline.alerts.record(orjson.loads(message.value)))
 
     return pipeline

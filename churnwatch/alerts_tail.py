@@ -7,6 +7,7 @@ import json
 import click
 from kafka import KafkaConsumer
 
+from streams.kafka_security import client_options
 from streams.settings import Settings
 
 
@@ -31,6 +32,7 @@ def tail_command(manager: str | None, kind: str | None, severity: str | None, fr
         settings.alerts_topic, bootstrap_servers=settings.kafka, group_id=None, enable_auto_commit=False,
         auto_offset_reset="earliest" if from_beginning else "latest",
         consumer_timeout_ms=int(idle_timeout * 1000) if idle_timeout else float("inf"),
+        **client_options(settings),
     )
     shown = 0
     try:

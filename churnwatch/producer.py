@@ -23,6 +23,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from kafka.partitioner.default import DefaultPartitioner, murmur2
 
+from streams.kafka_security import client_options
 from streams.settings import Settings
 from streams.topics import TopicLayoutError, TopicSpec
 from streams.topics import ensure_topics as ensure_topic_specs
@@ -59,6 +60,7 @@ class EventProducer:
 
     def __init__(self, bootstrap: str, *, linger_ms: int = 50, batch_size: int = 512 * 1024,
                  client_id: str = "churnwatch-tools") -> None:
+        """Authentication and TLS come from the CHURNWATCH_KAFKA_SECURITY_* settings."""
         self._producer = KafkaProducer(
             bootstrap_servers=[server.strip() for server in bootstrap.split(",")],
             client_id=client_id,
@@ -67,6 +69,7 @@ class EventProducer:
             linger_ms=linger_ms,
             batch_size=batch_size,
             partitioner=KeyHashCachingPartitioner(),
+            **client_options(Settings.from_env()),
         )
         self.sent = 0
         self._failures: list[ProduceFailure] = []
@@ -126,7 +129,7 @@ def ensure_topics(bootstrap: str, names: Iterable[str], partitions: int, *,
         TopicSpec(name, partitions, {"cleanup.policy": "compact"} if name in compacted else {})
         for name in names
     ]
-    return ensure_topic_specs(Settings(kafka=bootstrap, partitions=partitions), specs)
+    return ensure_topic_specs(Settings.from_env().with_overrides(kafka=bootstrap, partitions=partitions), specs)
 
 
 def default_bootstrap() -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import faust
 
+from streams import kafka_security
 from streams.batch_consumer import BatchingTransport
 from streams.settings import Settings
 
@@ -26,6 +27,7 @@ def faust_app(settings: Settings) -> faust.App:
     app = faust.App(
         settings.app_id,
         broker=[f"kafka://{server.strip()}" for server in settings.kafka.split(",")],
+        broker_credentials=kafka_security.faust_credentials(settings),
         store=settings.store,
         datadir=str(settings.data_dir),
         topic_partitions=settings.partitions,

@@ -12,10 +12,13 @@ from typing import Callable
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord
 
+from streams.kafka_security import client_options
+from streams.settings import Settings
 
-async def follow_topic(bootstrap: str, topic: str, handle: Callable[[ConsumerRecord], None]) -> None:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                auto_offset_reset="earliest", group_id=None)
+
+async def follow_topic(settings: Settings, topic: str, handle: Callable[[ConsumerRecord], None]) -> None:
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=settings.kafka, enable_auto_commit=False,
+                                auto_offset_reset="earliest", group_id=None, **client_options(settings))
     await consumer.start()
     try:
         while True:

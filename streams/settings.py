@@ -8,9 +8,11 @@ everywhere) lets a test build an isolated app with its own topics and ports.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Mapping
+
+from streams import kafka_security
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG_DIR = REPO_ROOT / "config"
@@ -52,12 +54,23 @@ class Settings:
 
     kafka: str = "127.0.0.1:9092"
     """Kafka bootstrap servers, comma separated (``host:port``)."""
+    kafka_security_protocol: str = "PLAINTEXT"
+    """PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (see `streams.kafka_security`)."""
+    kafka_sasl_mechanism: str = "PLAIN"
+    """PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (with a SASL_* protocol)."""
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: str = field(default="", repr=False)
+    kafka_ssl_cafile: str = ""
+    """CA bundle that signed the brokers' certificates (empty: the system's CAs)."""
+    kafka_ssl_certfile: str = ""
+    """Client certificate (PEM) for brokers that require one, with `kafka_ssl_keyfile`."""
+    kafka_ssl_keyfile: str = ""
     redis: str = "redis://127.0.0.1:6379/0"
     """Redis URL (``redis://``, ``rediss://`` for TLS; ``redis://:password@host`` for AUTH)."""
     web_host: str = "127.0.0.1"
     """Interface the worker's web server binds to: loopback unless told otherwise."""
     web_port: int = 6066
-    web_token: str = ""
+    web_token: str = field(default="", repr=False)
     """Shared bearer token for every web path but /healthz, /readyz, /metrics (empty: no token asked)."""
     web_insecure: bool = False
     """Allow binding beyond loopback without a token (not recommended)."""
@@ -182,3 +195,4 @@ class Settings:
             raise SettingsError(f"CHURNWATCH_REDIS={self.redis!r}: expected a redis:// or rediss:// URL")
         if not self.kafka.strip():
             raise SettingsError("CHURNWATCH_KAFKA is empty: give host:port of a Kafka broker")
+        kafka_security.check(self)

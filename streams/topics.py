@@ -14,6 +14,7 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
+from streams.kafka_security import client_options
 from streams.settings import Settings
 
 
@@ -47,7 +48,8 @@ class TopicLayoutError(RuntimeError):
 def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None) -> list[str]:
     """Create missing topics; verify the partition counts of existing ones. Returns created names."""
     specs = topic_specs(settings) if specs is None else specs
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka, client_id="churnwatch-admin")
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka, client_id="churnwatch-admin",
+                             **client_options(settings))
     try:
         existing = set(admin.list_topics())
         missing = [s for s in specs if s.name not in existing]

@@ -40,6 +40,13 @@ class StackConfig:
     stack_dir: Path
     kafka_version: str = KAFKA_VERSION
     kafka_heap: str = "512m"
+    kafka_security: Settings = Settings()
+    """The settings whose CHURNWATCH_KAFKA_SECURITY_PROTOCOL / _SASL_* the broker is set up for:
+    with SASL_PLAINTEXT its client listener asks for that user (PLAIN and SCRAM-SHA-256/512)."""
+
+    @property
+    def kafka_sasl(self) -> bool:
+        return self.kafka_security.kafka_security_protocol == "SASL_PLAINTEXT"
 
     @property
     def kafka_bootstrap(self) -> str:
@@ -96,26 +103,33 @@ class StackConfig:
             stack_dir=stack.expanduser(),
             kafka_version=env.get("CHURNWATCH_KAFKA_VERSION") or KAFKA_VERSION,
             kafka_heap=env.get("CHURNWATCH_KAFKA_HEAP") or "512m",
+            kafka_security=settings,
         )
 
 
 def kafka_server_properties(cfg: StackConfig) -> str:
     """server.properties for a single KRaft node (broker + controller in one process).
 
+    With SASL_PLAINTEXT settings the client listener authenticates the configured user with
+    PLAIN or SCRAM (its SCRAM credentials are written when the storage is formatted); there is no
+    authorizer, so an authenticated user may do everything. TLS needs certificates the local
+    stack does not make: point churnwatch at a cluster that has them.
+
     Single-node settings: replication 1 everywhere, a one-partition offsets topic (fast group
     coordination), no initial rebalance delay (tests and the demo start consumers often), and a
     small log-cleaner dedupe buffer so compaction of changelog topics fits the small heap.
     """
     h = cfg.kafka_host
+    listener = "SASL_PLAINTEXT" if cfg.kafka_sasl else "PLAINTEXT"
     props = {
         "process.roles": "broker,controller",
         "node.id": "1",
         "controller.quorum.voters": f"1@{h}:{cfg.controller_port}",
-        "listeners": f"PLAINTEXT://{h}:{cfg.kafka_port},CONTROLLER://{h}:{cfg.controller_port}",
-        "advertised.listeners": f"PLAINTEXT://{h}:{cfg.kafka_port}",
-        "inter.broker.listener.name": "PLAINTEXT",
+        "listeners": f"{listener}://{h}:{cfg.kafka_port},CONTROLLER://{h}:{cfg.controller_port}",
+        "advertised.listeners": f"{listener}://{h}:{cfg.kafka_port}",
+        "inter.broker.listener.name": listener,
         "controller.listener.names": "CONTROLLER",
-        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "listener.security.protocol.map": f"CONTROLLER:PLAINTEXT,{listener}:{listener}",
         "log.dirs": str(cfg.kafka_data),
         "num.partitions": "1",
         "default.replication.factor": "1",
@@ -129,6 +143,18 @@ def kafka_server_properties(cfg: StackConfig) -> str:
         "log.cleaner.dedupe.buffer.size": "2097152",
         "message.max.bytes": "2097152",
     }
+    if cfg.kafka_sasl:
+        user, password = cfg.kafka_security.kafka_sasl_username, cfg.kafka_security.kafka_sasl_password
+        props.update({
+            "sasl.enabled.mechanisms": "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
+            "sasl.mechanism.inter.broker.protocol": "PLAIN",
+            "listener.name.sasl_plaintext.plain.sasl.jaas.config":
+                "org.apache.kafka.common.security.plain.PlainLoginModule required "
+                f'username="{user}" password="{password}" user_{user}="{password}";',
+            **{f"listener.name.sasl_plaintext.{m}.sasl.jaas.config":
+               "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+               for m in ("scram-sha-256", "scram-sha-512")},
+        })
     return "".join(f"{k}={v}\n" for k, v in props.items())
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 from churnwatch.stack import process
 from churnwatch.stack.config import StackConfig, kafka_server_properties
 from churnwatch.stack.errors import StackError
+from streams.kafka_security import client_options, uses_tls
+from streams.settings import Settings
 
 READY_MARKER = ".complete"
 
@@ -79,9 +81,14 @@ def write_config_and_format(cfg: StackConfig) -> Path:
     ).stdout.strip().splitlines()[-1:]
     if not cluster_id:
         raise StackError(f"Kafka's StorageTool did not run; is the jar cache complete? ({cfg.kafka_libs})")
+    scram = []
+    if cfg.kafka_sasl:
+        user, password = cfg.kafka_security.kafka_sasl_username, cfg.kafka_security.kafka_sasl_password
+        for mechanism in ("SCRAM-SHA-256", "SCRAM-SHA-512"):
+            scram += ["--add-scram", f"{mechanism}=[name={user},password={password}]"]
     result = subprocess.run(
         _java_base(cfg) + ["kafka.tools.StorageTool", "format", "-t", cluster_id[0],
-                           "-c", str(props), "--ignore-formatted"],
+                           "-c", str(props), "--ignore-formatted", *scram],
         capture_output=True, text=True, check=False,
     )
     if result.returncode != 0:
@@ -90,20 +97,25 @@ def write_config_and_format(cfg: StackConfig) -> Path:
 
 
 def start(cfg: StackConfig) -> int:
+    if uses_tls(cfg.kafka_security):
+        raise StackError(
+            f"CHURNWATCH_KAFKA_SECURITY_PROTOCOL={cfg.kafka_security.kafka_security_protocol}: the local stack "
+            "serves PLAINTEXT or SASL_PLAINTEXT; TLS needs a Kafka cluster with certificates (point CHURNWATCH_KAFKA at it)")
     props = write_config_and_format(cfg)
     argv = (["java", f"-Xms{cfg.kafka_heap}", f"-Xmx{cfg.kafka_heap}", "-XX:+UseG1GC",
              "-Djava.awt.headless=true"] + _java_base(cfg)[1:] + ["kafka.Kafka", str(props)])
     return process.spawn(argv, log_file=cfg.kafka_log, pid_file=cfg.kafka_pid)
 
 
-def metadata_ok(bootstrap: str, timeout: float = 3.0) -> bool:
+def metadata_ok(bootstrap: str, timeout: float = 3.0, security: Settings | None = None) -> bool:
     """A real readiness probe: a Kafka metadata request answered with at least one broker."""
     from kafka import KafkaConsumer
     from kafka.errors import KafkaError
 
     try:
         consumer = KafkaConsumer(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000),
-                                 connections_max_idle_ms=int(timeout * 1000) + 2000)
+                                 connections_max_idle_ms=int(timeout * 1000) + 2000,
+                                 **client_options(security or Settings()))
     except (KafkaError, OSError, ValueError):
         return False
     try:
@@ -123,7 +135,7 @@ def wait_ready(cfg: StackConfig, pid: int, timeout: float = 90.0) -> None:
                 f"the Kafka broker exited during start-up: {process.log_tail(cfg.kafka_log, 1)!s}"
                 f" (log: {cfg.kafka_log}; `churnwatch stack up --fresh` wipes its data)"
             )
-        if process.port_open(cfg.kafka_host, cfg.kafka_port) and metadata_ok(cfg.kafka_bootstrap):
+        if process.port_open(cfg.kafka_host, cfg.kafka_port) and metadata_ok(cfg.kafka_bootstrap, security=cfg.kafka_security):
             return
         time.sleep(0.5)
     raise StackError(f"the Kafka broker (pid {pid}) did not answer a metadata request within {timeout:.0f}s; log: {cfg.kafka_log}")

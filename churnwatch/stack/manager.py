@@ -35,7 +35,7 @@ class ServiceStatus:
 
 def kafka_status(cfg: StackConfig) -> ServiceStatus:
     pid = process.read_pid(cfg.kafka_pid)
-    ready = process.port_open(cfg.kafka_host, cfg.kafka_port) and kafka.metadata_ok(cfg.kafka_bootstrap)
+    ready = process.port_open(cfg.kafka_host, cfg.kafka_port) and kafka.metadata_ok(cfg.kafka_bootstrap, security=cfg.kafka_security)
     owner = "ours" if pid else ("external" if ready else "-")
     detail = "" if ready or not pid else "process alive but not answering metadata requests"
     return ServiceStatus("kafka", cfg.kafka_bootstrap, ready, owner, pid, str(cfg.kafka_log), detail)

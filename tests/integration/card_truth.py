@@ -43,12 +43,15 @@ def expected_cards(spec: SimulationSpec, settings: Settings) -> Truth:
     return Truth(spec, len(arrivals), cards)
 
 
-def produce_simulation(spec: SimulationSpec, settings: Settings) -> None:
-    """Fill the topics the way a user does: `churnwatch simulate` into Kafka."""
+def produce_simulation(spec: SimulationSpec, settings: Settings, seconds: float = 0.0) -> None:
+    """Fill the topics the way a user does: `churnwatch simulate` into Kafka; with `seconds`,
+    paced (`--speed`) so that the whole history takes about that long."""
+    speed = spec.months * 30 * 86_400 / seconds if seconds else 0.0
     subprocess.run(
         [sys.executable, "-m", "churnwatch", "simulate", "--customers", str(spec.customers),
          "--months", str(spec.months), "--seed", str(spec.seed), "--bootstrap", settings.kafka,
-         "--topic-prefix", settings.topic_prefix, "--partitions", str(settings.partitions)],
+         "--topic-prefix", settings.topic_prefix, "--partitions", str(settings.partitions),
+         "--speed", str(speed)],
         env=settings_env(settings), check=True, capture_output=True, timeout=900,
     )
 

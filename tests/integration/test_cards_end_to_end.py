@@ -4,9 +4,12 @@ when the worker is SIGKILLed mid-replay, and when two workers share the partitio
 
 from __future__ import annotations
 
+import threading
 import time
 
+import orjson
 import pytest
+import redis
 
 from churnwatch.simulation.spec import SimulationSpec
 from streams.topics import ensure_topics
@@ -24,6 +27,11 @@ def _processed(worker) -> float:
     return total
 
 
+def _dead_letters(worker) -> list[str]:
+    return [line for line in worker.get("/metrics").text.splitlines()
+            if line.startswith("churnwatch_dead_letters_total{") and not line.endswith(" 0.0")]
+
+
 def _fetcher(workers):
     def fetch(cid: str):
         for worker in workers:
@@ -34,10 +42,9 @@ def _fetcher(workers):
     return fetch
 
 
-def _wait_for_cards(truth, workers, timeout: float) -> None:
-    """Wait until every card equals the reference (thresholds settle a few seconds after the
-    last event), then assert it, naming the first differences if it never does."""
-    fetch = _fetcher(workers)
+def _wait_for_cards(truth, fetch, timeout: float) -> None:
+    """Wait until every card `fetch(customer_id)` gives equals the reference (thresholds settle
+    a few seconds after the last event), then assert it, naming the first differences if not."""
     deadline = time.monotonic() + timeout
     diffs = card_differences(truth, fetch)
     while diffs and time.monotonic() < deadline:
@@ -63,7 +70,7 @@ def test_every_card_equals_the_pandas_reference(test_stack, tmp_path):
         elapsed = time.monotonic() - started
         print(f"\n{truth.events} events produced and processed in {elapsed:.1f}s "
               f"({truth.events / elapsed:.0f} events/s end to end)")
-        _wait_for_cards(truth, [worker], timeout=60)
+        _wait_for_cards(truth, _fetcher([worker]), timeout=60)
     finally:
         worker.stop()
 
@@ -83,7 +90,7 @@ def test_sigkill_mid_replay_loses_and_doubles_nothing(test_stack, tmp_path):
     second = start_worker(settings, tmp_path, "successor")
     try:
         second.wait_ready(timeout=180)
-        _wait_for_cards(truth, [second], timeout=600)
+        _wait_for_cards(truth, _fetcher([second]), timeout=600)
     finally:
         second.stop()
 
@@ -100,10 +107,54 @@ def test_two_workers_share_the_partitions_and_agree(test_stack, tmp_path):
         for worker in workers:  # both in the group before the first event: both get partitions
             worker.wait_ready(timeout=180)
         produce_simulation(spec, settings)
-        _wait_for_cards(truth, workers, timeout=600)
+        _wait_for_cards(truth, _fetcher(workers), timeout=600)
         owned = [sum(1 for line in w.get("/metrics").text.splitlines()
                      if line.startswith("churnwatch_events_total{") and 'outcome="processed"' in line) for w in workers]
         assert all(owned), f"both workers must process events: {owned}"
     finally:
         for worker in workers:
             worker.stop()
+
+
+@pytest.mark.timeout(1200)
+def test_a_worker_joining_and_leaving_while_events_flow_changes_no_card(test_stack, tmp_path):
+    """Rebalances under load: the history is produced as fast as the client can while one
+    worker works through it; a second worker joins, takes partitions, processes some of them and
+    leaves (SIGTERM). Each rebalance seeks every partition back to its committed offset. The
+    cards the remaining worker serves, and the ones in Redis, equal the pandas reference, and no
+    event was dead-lettered."""
+    spec = SimulationSpec(customers=1000, months=24, seed=17)
+    settings = isolated_settings()
+    ensure_topics(settings)
+    truth = expected_cards(spec, settings)
+    first = start_worker(settings, tmp_path, "stays")
+    joiner = None
+    producer = threading.Thread(target=produce_simulation, args=(spec, settings), daemon=True)
+    try:
+        first.wait_ready(timeout=180)
+        producer.start()
+        wait_until(lambda: _processed(first) >= truth.events * 0.2, timeout=300, interval=0.2,
+                   what="a fifth of the history processed")
+        joiner = start_worker(settings.with_overrides(web_port=free_port()), tmp_path, "joins")
+        joiner.wait_ready(timeout=180)
+        wait_until(lambda: _processed(joiner) > 0, timeout=120, interval=0.2,
+                   what="the joiner to process events of its partitions")
+        joiner_dead = _dead_letters(joiner)
+        joiner.stop()  # leaves the group: its partitions go back to the first worker
+        producer.join(timeout=600)
+        assert not producer.is_alive()
+        _wait_for_cards(truth, _fetcher([first]), timeout=300)
+        served, client = _fetcher([first]), redis.Redis.from_url(settings.redis)
+
+        def published(cid: str) -> dict | None:
+            card = client.hget(f"{settings.app_id}:card:{cid}", "card")
+            return orjson.loads(card) if card is not None else None
+
+        def stale_in_redis() -> list[str]:
+            return [cid for cid in truth.cards if (published(cid) or {}).get("version") != served(cid)["version"]]
+        wait_until(lambda: not stale_in_redis(), timeout=60, what="Redis to hold every card's latest version")
+        assert joiner_dead == [] and _dead_letters(first) == []
+    finally:
+        first.stop()
+        if joiner is not None:
+            joiner.stop()

@@ -115,3 +115,60 @@ def _read_all(bootstrap: str, topic: str, partitions: int, expected: int, timeou
         letters.extend(parse_dead_letter(m.value) for m in batch)
     consumer.close()
     return letters
+
+
+POISON = {  # input topic -> (poison value, expected reason)
+    "orders": (b'{"event_id": "x", ', "malformed_json"),
+    "payments": (b"\xff\xfe not json", "malformed_json"),
+    "complaints": (b"", "empty_value"),
+    "customers": (None, "empty_value"),
+}
+
+
+@pytest.mark.timeout(300)
+def test_poison_on_every_input_topic_at_high_rate(test_stack, tmp_path):
+    """Poison on all four input topics at once, interleaved with valid orders and produced as
+    fast as the client can: every poison message in the DLQ (by topic and reason), every valid
+    order applied, the worker alive."""
+    settings = isolated_settings()
+    ensure_topics(settings)
+    rounds, customers = 1500, 300
+    valid = [_order(f"P{i % customers:03d}", i // customers, f"2024-01-0{1 + i // customers}T10:00:00Z")
+             for i in range(rounds)]
+    worker = start_worker(settings, tmp_path)
+    try:
+        worker.wait_ready()
+        producer = KafkaProducer(bootstrap_servers=settings.kafka, acks="all", linger_ms=20)
+        started = time.monotonic()
+        for order in valid:
+            for topic, (value, _) in POISON.items():
+                producer.send(settings.topic_prefix + topic, key=order["customer_id"].encode(), value=value)
+            producer.send(settings.orders_topic, key=order["customer_id"].encode(), value=json.dumps(order).encode())
+        producer.flush()
+        producer.close()
+        offered = len(valid) * (len(POISON) + 1) / (time.monotonic() - started)
+
+        def handled() -> float:
+            return sum(float(line.rsplit(" ", 1)[1]) for line in worker.get("/metrics").text.splitlines()
+                       if line.startswith("churnwatch_events_total{"))
+
+        wait_until(lambda: handled() >= len(valid) * (len(POISON) + 1), timeout=180,
+                   what=f"all {len(valid) * (len(POISON) + 1)} records handled (offered at {offered:,.0f}/s)")
+        assert worker.proc.poll() is None, "the worker must survive the poison"
+        letters = _read_all(settings.kafka, settings.dlq_topic, settings.partitions, expected=rounds * len(POISON))
+        by_topic: dict[str, set[str]] = {}
+        counts: dict[str, int] = {}
+        for letter in letters:
+            topic = letter["source"]["topic"].removeprefix(settings.topic_prefix)
+            by_topic.setdefault(topic, set()).add(letter["reason"])
+            counts[topic] = counts.get(topic, 0) + 1
+        assert counts == {topic: rounds for topic in POISON}
+        assert by_topic == {topic: {reason} for topic, (_, reason) in POISON.items()}
+        processed = sum(float(line.rsplit(" ", 1)[1]) for line in worker.get("/metrics").text.splitlines()
+                        if line.startswith("churnwatch_events_total{") and 'outcome="processed"' in line)
+        assert processed == rounds
+        for c in (0, 150, 299):
+            card = worker.get(f"/customers/P{c:03d}").json()
+            assert card["lifetime"]["orders"] == rounds // customers
+    finally:
+        worker.stop()
