@@ -6,7 +6,9 @@ without a broker. State is written once per customer per batch, which is what ma
 changelog write path affordable.
 
 Order of work for each batch: decode every record (bad ones become dead letters); profiles
-apply at once; timed events pass the partition's event-time gate (`agents.core.gate`), which
+apply at once; a timed record at or below the offset its customer has already read from that
+topic (`CustomerState.read_to`: the record is read again after a crash or a rebalance) is a
+duplicate; timed events pass the partition's event-time gate (`agents.core.gate`), which
 holds them until every input topic has caught up to their time; then each partition's gate
 releases what it may, in event-time order, and the released events are applied. Ticks (one
 record per partition every few seconds) make sure a quiet partition's gate is looked at, so
@@ -36,6 +38,8 @@ class Record:
     offset: int
     key: bytes | None
     value: bytes | None
+    produced_ms: int = 0
+    """The record's Kafka timestamp (when its producer sent it; 0: long ago)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,13 +79,17 @@ def process_batch(
     get_state: Callable[[str], CustomerState | None],
     now_ms: int,
     work_for: Callable[[int], PartitionWork],
-    topics_with_unread: Callable[[int], Iterable[str]],
+    read_horizon: Callable[[int], tuple[Iterable[str], int | None]],
     live_clock: bool = False,
+    wake: Iterable[int] = (),
 ) -> BatchResult:
     """Decode, gate, apply and evaluate a batch; `work_for(p)` gives partition p's gate and
-    engine, `topics_with_unread(p)` names its timed topics that still have unread records.
-    With `live_clock`, a tick's wall time moves the clock of a partition whose topics are all
-    read to their end, so a quiet stream still raises lapse, overdue and SLA alerts on time."""
+    engine; `read_horizon(p)` names its timed topics that still have unread records, and the
+    record timestamp before which the topics read to their end vouch for everything (None:
+    unknown; see `agents.core.gate`). Partitions in `wake` are looked at without records (their
+    held events may have been vouched for since). With `live_clock`, a tick's wall time moves the
+    clock of a partition whose topics are all read to their end, so a quiet stream still raises
+    lapse, overdue and SLA alerts on time."""
     result = BatchResult()
     states = result.changed
 
@@ -113,7 +121,7 @@ def process_batch(
         else:
             result.outcomes[(topic, outcome)] += 1
 
-    touched: set[int] = set()
+    touched: set[int] = set(wake)
     wall_by_partition: dict[int, int] = {}
     for record in records:
         gate = work_for(record.partition).gate
@@ -133,17 +141,23 @@ def process_batch(
             apply(cid, event, record.topic, record, record.partition, record.offset)
             continue
         state = state_of(cid)
-        if gate.admit(event, record.topic, record.offset, state):
-            states[cid] = state
-            result.partition_of[cid] = record.partition
-        else:
+        if record.offset <= state.read_to.get(record.topic, -1):
+            result.outcomes[(record.topic, "duplicate")] += 1  # read again after a crash or rebalance
+            continue
+        state.read_to[record.topic] = record.offset
+        states[cid] = state
+        result.partition_of[cid] = record.partition
+        if not gate.admit(event, record.topic, record.offset, state, record.produced_ms):
             apply(cid, event, record.topic, record, record.partition, record.offset)
 
     for partition in touched:
         work = work_for(partition)
-        unread = list(topics_with_unread(partition))
-        watermark = work.gate.advance(unread)
+        unread, vouched_before = read_horizon(partition)
+        unread = list(unread)
+        watermark = work.gate.advance(unread, vouched_before)
         wall = wall_by_partition.get(partition)
+        if wall is not None and vouched_before is not None:
+            wall = min(wall, vouched_before)
         if wall is not None and not unread and (watermark is None or wall > watermark):
             watermark = work.gate.watermark_ms = wall
         for cid, event, offset in work.gate.release(state_of):

@@ -31,7 +31,7 @@ from agents.core.engine import PartitionEngine
 from agents.core.gate import TIMED_TOPICS, EventTimeGate
 from agents.core.rules.config import RulesConfig, load_rules_config
 from agents.core.timeutil import format_ms
-from agents.faust_context import consumer_lag, event_context, unread_topics
+from agents.faust_context import consumer_lag, event_context, read_horizon
 from streams.alert_book import AlertBook
 from streams.batch_consumer import BatchingConsumer
 from streams.follow import follow_topic
@@ -216,8 +216,11 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
             await handle_messages([event.message for event in batch])
 
     async def handle_messages(messages: list) -> None:
+        handle_or_stop(messages)
+
+    def handle_or_stop(messages: list, wake: list[int] | tuple = ()) -> None:
         try:
-            handle_batch(messages)
+            handle_batch(messages, wake)
         except Exception:
             # Faust acks a batch's records when this returns, even after an error, so a bug
             # here would silently skip them. Stop the process instead: nothing of this batch is
@@ -227,15 +230,18 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
             logging.shutdown()
             os._exit(70)
 
-    def handle_batch(messages: list) -> None:
+    grace_ms = int(settings.gate_grace * 1000)
+
+    def handle_batch(messages: list, wake: list[int] | tuple = ()) -> None:
         started = time.perf_counter()
-        records = [Record(contract_topic(m.topic), m.partition, m.offset, m.key, m.value) for m in messages]
+        records = [Record(contract_topic(m.topic), m.partition, m.offset, m.key, m.value, int(m.timestamp * 1000))
+                   for m in messages]
         last_of_partition = {m.partition: m for m in messages}
         for partition, m in last_of_partition.items():
             pipeline.last_event[partition] = faust.Event(app, m.key, m.value, m.headers, m)
         now_ms = int(time.time() * 1000)
         result = process_batch(records, pipeline.get_state, now_ms, pipeline.work_for,
-                               lambda p: unread_topics(app, timed_topics, p), settings.live_clock)
+                               lambda p: read_horizon(app, timed_topics, p, grace_ms), settings.live_clock, wake)
         for cid, state in result.changed.items():
             partition = result.partition_of[cid]
             with event_context(pipeline.last_event[partition]):
@@ -261,7 +267,8 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
             metrics.alerts.labels(alert["kind"], alert["severity"], alert["tier"] or "none", alert["state"]).inc()
         for (topic, outcome), count in result.outcomes.items():
             metrics.events.labels(topic, outcome).inc(count)
-        metrics.batch_latency.observe(time.perf_counter() - started)
+        if messages:
+            metrics.batch_latency.observe(time.perf_counter() - started)
         for partition in {r.partition for r in records}:
             clock = pipeline.clock_ms(partition)
             if clock:
@@ -269,6 +276,16 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
         wall = time.time()
         for m in messages:
             metrics.event_latency.observe(max(0.0, wall - m.timestamp))
+
+    @app.timer(0.1, name="release-vouched")
+    async def release_vouched() -> None:
+        """Held events that only waited for the other topics to be fetched once more (see
+        `agents.core.gate`) leave the gate now, not with the next record or tick."""
+        if app.rebalancing:
+            return
+        waiting = [p for p, work in pipeline.work.items() if work.gate.awaiting_vouch and p in pipeline.last_event]
+        if waiting:
+            handle_or_stop([], wake=waiting)
 
     @app.timer(settings.tick_interval, on_leader=True, name="send-ticks")
     async def send_ticks() -> None:
@@ -367,7 +384,7 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
             metrics.population_age.set(age)
         refresh_cards_for_new_thresholds()
 
-    refreshed = {"thresholds": None, "at": 0.0}
+    refreshed = {"thresholds": None, "at": float("-inf")}  # not 0: monotonic() starts at boot
 
     def refresh_cards_for_new_thresholds() -> None:
         """Scores and tiers on published cards follow the population: when the thresholds have

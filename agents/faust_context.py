@@ -42,22 +42,32 @@ def _highwater_and_position(consumer, tp) -> tuple[int | None, int | None]:
     return highwater, read + 1 if read is not None else consumer._committed_offset.get(tp)
 
 
-def unread_topics(app, topics: dict[str, str], partition: int) -> list[str]:
-    """Contract names of the given topics whose partition still has records we have not read.
+def read_horizon(app, topics: dict[str, str], partition: int, grace_ms: int) -> tuple[list[str], int | None]:
+    """How far a partition's timed topics are read (see `agents.core.gate`): the contract names
+    of those that still have records we have not read, and the record timestamp before which the
+    others vouch for everything (their oldest last fetch, minus `grace_ms`; None if unknown).
 
     `topics` maps the real (prefixed) topic name to its contract name. A partition counts as
     read up to its end when the consumer's position has reached the highwater of its last
-    fetch; an unknown highwater counts as unread. Faust exposes the read and committed offsets
-    only as private attributes of its consumer, hence this helper.
+    fetch; an unknown highwater counts as unread. The fetch time is read *before* the highwater,
+    so a fetch landing in between can only make the answer more cautious. Faust exposes the
+    read and committed offsets only as private attributes of its consumer, hence this helper.
     """
     from faust.types import TP
 
-    unread = []
+    consumer = app.consumer
+    last_fetch_ms = getattr(consumer, "last_fetch_ms", None)
+    unread, vouched_before = [], None
     for real, contract in topics.items():
-        highwater, position = _highwater_and_position(app.consumer, TP(real, partition))
+        tp = TP(real, partition)
+        fetched_at = last_fetch_ms(tp) if last_fetch_ms is not None else None
+        highwater, position = _highwater_and_position(consumer, tp)
         if highwater is None or (highwater > 0 and (position is None or position < highwater)):
             unread.append(contract)
-    return unread
+        elif fetched_at is not None:
+            limit = fetched_at - grace_ms
+            vouched_before = limit if vouched_before is None else min(vouched_before, limit)
+    return unread, vouched_before
 
 
 def consumer_lag(app, topics: dict[str, str]) -> dict[str, int]:

@@ -17,12 +17,14 @@ import os
 from dataclasses import dataclass
 from threading import Lock
 from types import TracebackType
-from typing import Collection, Iterable
+from typing import Callable, Collection, Iterable
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from kafka.partitioner.default import DefaultPartitioner, murmur2
 
+from agents.core.events import Event, Profile
+from agents.core.timeutil import DAY_MS
 from streams.kafka_security import client_options
 from streams.settings import Settings
 from streams.topics import TopicLayoutError, TopicSpec
@@ -135,6 +137,28 @@ def ensure_topics(bootstrap: str, names: Iterable[str], partitions: int, *,
 def default_bootstrap() -> str:
     """``CHURNWATCH_KAFKA`` if set, else the local stack's broker."""
     return os.environ.get("CHURNWATCH_KAFKA") or Settings.kafka
+
+
+class DayByDay:
+    """Call `before(event)` ahead of each send: the first event of a new event-time day first
+    waits (`flush`) until every earlier day is in Kafka.
+
+    Why: Kafka keeps no order across topics, and a producer's batches for orders and payments
+    reach the log at different moments. A worker reading while a history is produced must find
+    a day's payments in the log once it sees the next day's orders (see agents/core/gate.py).
+    Cost: one flush per simulated day."""
+
+    def __init__(self, flush: Callable[[], object]) -> None:
+        self._flush = flush
+        self._day: int | None = None
+
+    def before(self, event: Event) -> None:
+        if isinstance(event, Profile):
+            return
+        day = event.occurred_ms // DAY_MS
+        if day != self._day:
+            self._flush()
+            self._day = day
 
 
 class ProducerSetupError(RuntimeError):

@@ -20,7 +20,10 @@ committed offsets by their next owner.
 
 from __future__ import annotations
 
+import time
 from typing import Awaitable, Callable, Iterable
+
+from aiokafka.structs import TopicPartition
 
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import Message, ServiceT
@@ -36,10 +39,48 @@ it is about 30 ms. The cost is at most ten empty fetch round trips a second when
 
 
 class _PromptFetchThread(faust_aiokafka.AIOKafkaConsumerThread):
+    fetch_sent_ms: dict
+    """aiokafka TopicPartition -> when the fetch request was sent whose response last set its
+    highwater (see `_note_fetch_times`)."""
+
     def _create_worker_consumer(self, transport):
         consumer = super()._create_worker_consumer(transport)
         consumer._fetch_max_wait_ms = FETCH_MAX_WAIT_MS  # read by AIOKafkaConsumer.start()
+        self.fetch_sent_ms = {}
+        started = consumer.start
+
+        async def start() -> None:
+            await started()
+            _note_fetch_times(consumer._fetcher, self.fetch_sent_ms)
+        consumer.start = start
         return consumer
+
+
+def _note_fetch_times(fetcher, sent_ms: dict) -> None:
+    """Record, per partition, when the fetch request was *sent* whose response set its highwater.
+
+    aiokafka stamps a partition with the time the response was *processed*; on a loaded machine
+    that can be hundreds of milliseconds after the broker read its highwater (the consumer
+    thread waits for the CPU and the GIL). Everything in the log when the request was sent is
+    below the highwater it returns, so the send time is what the event-time gate may rely on
+    when a topic is read to its end (see agents/core/gate.py)."""
+    process = fetcher._proc_fetch_request
+
+    async def timed(assignment, node_id, request):
+        sent = int(time.time() * 1000)
+        try:
+            return await process(assignment, node_id, request)
+        finally:
+            for topic, partitions in request.topics:
+                for partition_info in partitions:
+                    tp = TopicPartition(topic, partition_info[0])
+                    try:
+                        stamped = assignment.state_value(tp).timestamp
+                    except Exception:  # no longer assigned
+                        continue
+                    if stamped is not None and stamped >= sent:
+                        sent_ms[tp] = sent
+    fetcher._proc_fetch_request = timed
 
 
 class BatchingConsumer(faust_aiokafka.Consumer):
@@ -66,6 +107,11 @@ class BatchingConsumer(faust_aiokafka.Consumer):
             if last is not None:
                 return last + 1
         return self._committed_offset.get(tp)
+
+    def last_fetch_ms(self, tp) -> int | None:
+        """When the fetch request was sent (wall time, ms) whose response gave `tp`'s highwater:
+        every record in the log before then is below that highwater."""
+        return self._thread.fetch_sent_ms.get(TopicPartition(tp.topic, tp.partition))
 
     def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
         return _PromptFetchThread(self, loop=self.loop, beacon=self.beacon)

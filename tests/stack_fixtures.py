@@ -73,6 +73,21 @@ class WorkerProcess:
             time.sleep(0.5)
         raise AssertionError(f"worker not ready after {timeout}s:\n{self.log_tail()}")
 
+    def metric(self, name: str, **labels: str) -> float:
+        """Sum of the worker's samples of `name` (e.g. churnwatch_events_total) with these labels."""
+        from prometheus_client.parser import text_string_to_metric_families
+
+        return sum(sample.value for family in text_string_to_metric_families(self.get("/metrics").text)
+                   for sample in family.samples
+                   if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()))
+
+    def processed(self) -> float:
+        """Input events applied so far (not duplicates, invalid or late ones)."""
+        return self.metric("churnwatch_events_total", outcome="processed")
+
+    def dead_letters(self) -> float:
+        return self.metric("churnwatch_dead_letters_total")
+
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 

@@ -83,6 +83,7 @@ def produce_simulation(settings: Settings, customers: int = 200, months: int = 1
     """
     from kafka import KafkaProducer
 
+    from churnwatch.producer import DayByDay
     from churnwatch.replay.format import topic_of
     from churnwatch.simulation.generator import simulate
     from churnwatch.simulation.population import build_population
@@ -93,9 +94,11 @@ def produce_simulation(settings: Settings, customers: int = 200, months: int = 1
     population = build_population(spec)
     orders: Counter[str] = Counter()
     producer = KafkaProducer(bootstrap_servers=settings.kafka, acks="all", linger_ms=20, batch_size=256 * 1024)
+    day_by_day = DayByDay(producer.flush)
     n = 0
     try:
         for n, event in enumerate(simulate(spec, population), start=1):
+            day_by_day.before(event)
             topic = topic_of(event)
             if topic == "orders":
                 orders[event.customer_id] += 1

@@ -13,6 +13,18 @@ Held events are stored in the customer's own state (`CustomerState.held`), which
 the changelog with the rest of the state, so a crash loses nothing the consumer has committed.
 An event at or before the watermark is not held: it is applied at once (late but allowed,
 within the core's lateness bound) and cannot change an evaluation already made.
+
+"Read to its end" only speaks for what had reached the broker when the consumer last fetched.
+While a history is produced *into a running worker* (a replay, a backfill), one producer sends
+orders and payments of the same days, but its batches for the two topics reach the log at
+different moments: the consumer can find `payments` at its end while that producer still holds
+payments of dates it has already sent orders for. So a topic read to its end vouches only for
+events *produced* (Kafka record timestamp) at least a grace period before its last fetch: the
+watermark is capped at the newest held event time so vouched for (`advance(..., vouched_before_ms)`).
+A producer sends in event-time order (a backfill) or close to real time (live systems), so
+everything of that topic older than those events has been read. The cost is about the grace
+period of latency in live operation; a history read from the log (a restart, a backlog) was
+produced long ago and passes at once.
 """
 
 from __future__ import annotations
@@ -38,11 +50,16 @@ class EventTimeGate:
     """Topic -> newest occurred_ms read on this partition (held or not)."""
     known_max_ms: int | None = None
     """Newest event time known on this partition from before a restart (states' own clocks)."""
+    vouched_ms: int | None = None
+    """Newest held event time that the topics read to their end vouch for (see the module)."""
     _waiting: list[tuple[int, str]] = field(default_factory=list)
     """Heap of (oldest held time, customer id); may hold stale entries, checked on pop."""
+    _unvouched: list[tuple[int, int]] = field(default_factory=list)
+    """Heap of (produced ms, occurred ms) of held events not yet vouched for."""
 
-    def admit(self, event: TimedEvent, topic: str, offset: int, state: CustomerState) -> bool:
-        """Hold the event in `state` (True) or say it may be applied now (False)."""
+    def admit(self, event: TimedEvent, topic: str, offset: int, state: CustomerState, produced_ms: int = 0) -> bool:
+        """Hold the event in `state` (True) or say it may be applied now (False); `produced_ms` is
+        its Kafka record timestamp."""
         occurred = event.occurred_ms
         if occurred > self.newest_read.get(topic, -1):
             self.newest_read[topic] = occurred
@@ -56,10 +73,13 @@ class EventTimeGate:
             held.sort(key=lambda h: (h[0], h[1], h[2]))
         if oldest is None or occurred < oldest:
             heapq.heappush(self._waiting, (occurred, state.customer_id))
+        heapq.heappush(self._unvouched, (produced_ms, occurred))
         return True
 
-    def advance(self, topics_with_unread: Iterable[str]) -> int | None:
-        """Move the watermark to what every topic with unread records has passed."""
+    def advance(self, topics_with_unread: Iterable[str], vouched_before_ms: int | None = None) -> int | None:
+        """Move the watermark to what every topic with unread records has passed and, when some
+        topic is read to its end, to no more than what the events produced before
+        `vouched_before_ms` reach (None: no such limit is known)."""
         pending = set(topics_with_unread)
         if any(t not in self.newest_read for t in pending):
             return self.watermark_ms  # a topic with a backlog we have not seen yet holds it
@@ -70,9 +90,27 @@ class EventTimeGate:
             if not known:
                 return self.watermark_ms
             candidate = max(known)
+        if vouched_before_ms is not None and len(pending) < len(TIMED_TOPICS):
+            vouched = self._vouch(vouched_before_ms)
+            if vouched is None:
+                return self.watermark_ms
+            candidate = min(candidate, vouched)
         if self.watermark_ms is None or candidate > self.watermark_ms:
             self.watermark_ms = candidate
         return self.watermark_ms
+
+    def _vouch(self, produced_before_ms: int) -> int | None:
+        unvouched = self._unvouched
+        while unvouched and unvouched[0][0] <= produced_before_ms:
+            _, occurred = heapq.heappop(unvouched)
+            if self.vouched_ms is None or occurred > self.vouched_ms:
+                self.vouched_ms = occurred
+        return self.vouched_ms
+
+    @property
+    def awaiting_vouch(self) -> bool:
+        """Held events wait for the other topics to be fetched again (see `advance`)."""
+        return bool(self._unvouched)
 
     def release(self, get_state: Callable[[str], CustomerState | None]) -> list[tuple[str, TimedEvent, int]]:
         """Every held event at or before the watermark, in (time, topic, offset) order, as
@@ -109,8 +147,10 @@ class EventTimeGate:
         return len(self._waiting)
 
     def rebuild(self, states: Iterable[CustomerState]) -> None:
-        """After recovery: re-index held events and remember the newest known event time."""
+        """After recovery: re-index held events and remember the newest known event time (which
+        the states vouch for: it was read before the restart)."""
         self._waiting.clear()
+        self._unvouched.clear()
         for state in states:
             if state.max_event_ms is not None:
                 self.known_max_ms = max(self.known_max_ms or state.max_event_ms, state.max_event_ms)
@@ -119,3 +159,4 @@ class EventTimeGate:
                 heapq.heappush(self._waiting, (state.held[0][0], state.customer_id))
                 newest_held = state.held[-1][0]
                 self.known_max_ms = max(self.known_max_ms or newest_held, newest_held)
+        self.vouched_ms = self.known_max_ms

@@ -62,7 +62,8 @@ def simulate_command(ctx: click.Context, customers: int, months: int, seed: int,
     """Simulate customers with scripted churn stories and produce their events.
 
     Profiles go to `customers`, then orders, payments (invoices and payments) and complaints
-    in event-time order, keyed by customer id. Stories (onset in the second half of the
+    in event-time order, keyed by customer id; each day is in Kafka before the next is sent,
+    so a worker may read while the history is produced. Stories (onset in the second half of the
     history): volume_decline, range_narrowing, silent_lapse, late_payer, unresolved_complaint;
     false-alarm bait: seasonal_dip, one_month_gap, consolidation; the rest steady. Exit code 1
     if any event failed to produce.
@@ -84,7 +85,7 @@ def simulate_command(ctx: click.Context, customers: int, months: int, seed: int,
         failures = 0
         destination = str(out_dir)
     else:
-        from churnwatch.producer import ProducerSetupError, open_producer
+        from churnwatch.producer import DayByDay, ProducerSetupError, open_producer
 
         try:
             producer = open_producer(bootstrap, [topic_prefix + t for t in TOPICS], partitions,
@@ -92,7 +93,10 @@ def simulate_command(ctx: click.Context, customers: int, months: int, seed: int,
         except ProducerSetupError as error:
             raise click.ClickException(str(error)) from None
         with producer:
+            day_by_day = DayByDay(producer.flush)
+
             def send(event: Event) -> None:
+                day_by_day.before(event)
                 producer.send(topic_prefix + topic_of(event), event.customer_id, encode_event(event))
 
             _run(simulate(spec, population), spec, send, counts, console, speed=speed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 
 from agents.core.config import load_core_config
@@ -43,15 +44,13 @@ def expected_cards(spec: SimulationSpec, settings: Settings) -> Truth:
     return Truth(spec, len(arrivals), cards)
 
 
-def produce_simulation(spec: SimulationSpec, settings: Settings, seconds: float = 0.0) -> None:
-    """Fill the topics the way a user does: `churnwatch simulate` into Kafka; with `seconds`,
-    paced (`--speed`) so that the whole history takes about that long."""
-    speed = spec.months * 30 * 86_400 / seconds if seconds else 0.0
+def produce_simulation(spec: SimulationSpec, settings: Settings) -> None:
+    """Fill the topics the way a user does: `churnwatch simulate` into Kafka."""
     subprocess.run(
         [sys.executable, "-m", "churnwatch", "simulate", "--customers", str(spec.customers),
-         "--months", str(spec.months), "--seed", str(spec.seed), "--bootstrap", settings.kafka,
-         "--topic-prefix", settings.topic_prefix, "--partitions", str(settings.partitions),
-         "--speed", str(speed)],
+         "--months", str(spec.months), "--seed", str(spec.seed), "--start", spec.start.isoformat(),
+         "--bootstrap", settings.kafka,
+         "--topic-prefix", settings.topic_prefix, "--partitions", str(settings.partitions)],
         env=settings_env(settings), check=True, capture_output=True, timeout=900,
     )
 
@@ -78,3 +77,14 @@ def card_differences(truth: Truth, fetch) -> list[str]:
             if got.get(key) != want.get(key):
                 diffs.append(f"{cid}.{key}: pipeline {got.get(key)!r} != reference {want.get(key)!r}")
     return diffs
+
+
+def wait_for_cards(truth, fetch, timeout: float) -> None:
+    """Wait until every card `fetch(customer_id)` gives equals the reference (thresholds settle
+    a few seconds after the last event), then assert it, naming the first differences if not."""
+    deadline = time.monotonic() + timeout
+    diffs = card_differences(truth, fetch)
+    while diffs and time.monotonic() < deadline:
+        time.sleep(3)
+        diffs = card_differences(truth, fetch)
+    assert not diffs, f"{len(diffs)} differences, first ones:\n" + "\n".join(diffs[:15])

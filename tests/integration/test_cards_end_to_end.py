@@ -13,23 +13,10 @@ import redis
 
 from churnwatch.simulation.spec import SimulationSpec
 from streams.topics import ensure_topics
-from tests.integration.card_truth import card_differences, expected_cards, produce_simulation
+from tests.integration.card_truth import expected_cards, produce_simulation, wait_for_cards
 from tests.stack_fixtures import free_port, isolated_settings, start_worker, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-def _processed(worker) -> float:
-    total = 0.0
-    for line in worker.get("/metrics").text.splitlines():
-        if line.startswith("churnwatch_events_total{") and 'outcome="processed"' in line:
-            total += float(line.rsplit(" ", 1)[1])
-    return total
-
-
-def _dead_letters(worker) -> list[str]:
-    return [line for line in worker.get("/metrics").text.splitlines()
-            if line.startswith("churnwatch_dead_letters_total{") and not line.endswith(" 0.0")]
 
 
 def _fetcher(workers):
@@ -40,17 +27,6 @@ def _fetcher(workers):
                 return response.json()
         return None
     return fetch
-
-
-def _wait_for_cards(truth, fetch, timeout: float) -> None:
-    """Wait until every card `fetch(customer_id)` gives equals the reference (thresholds settle
-    a few seconds after the last event), then assert it, naming the first differences if not."""
-    deadline = time.monotonic() + timeout
-    diffs = card_differences(truth, fetch)
-    while diffs and time.monotonic() < deadline:
-        time.sleep(3)
-        diffs = card_differences(truth, fetch)
-    assert not diffs, f"{len(diffs)} differences, first ones:\n" + "\n".join(diffs[:15])
 
 
 @pytest.mark.timeout(1800)
@@ -65,12 +41,12 @@ def test_every_card_equals_the_pandas_reference(test_stack, tmp_path):
     worker = start_worker(settings, tmp_path)
     try:
         worker.wait_ready()
-        wait_until(lambda: _processed(worker) >= truth.events, timeout=900, interval=2,
+        wait_until(lambda: worker.processed() >= truth.events, timeout=900, interval=2,
                    what="every simulated event to be processed")
         elapsed = time.monotonic() - started
         print(f"\n{truth.events} events produced and processed in {elapsed:.1f}s "
               f"({truth.events / elapsed:.0f} events/s end to end)")
-        _wait_for_cards(truth, _fetcher([worker]), timeout=60)
+        wait_for_cards(truth, _fetcher([worker]), timeout=60)
     finally:
         worker.stop()
 
@@ -84,13 +60,13 @@ def test_sigkill_mid_replay_loses_and_doubles_nothing(test_stack, tmp_path):
     produce_simulation(spec, settings)
     first = start_worker(settings, tmp_path, "victim")
     first.wait_ready()
-    wait_until(lambda: _processed(first) >= truth.events * 0.4, timeout=600, interval=0.5,
+    wait_until(lambda: first.processed() >= truth.events * 0.4, timeout=600, interval=0.5,
                what="the worker to be in the middle of the history")
     first.kill()
     second = start_worker(settings, tmp_path, "successor")
     try:
         second.wait_ready(timeout=180)
-        _wait_for_cards(truth, _fetcher([second]), timeout=600)
+        wait_for_cards(truth, _fetcher([second]), timeout=600)
     finally:
         second.stop()
 
@@ -107,7 +83,7 @@ def test_two_workers_share_the_partitions_and_agree(test_stack, tmp_path):
         for worker in workers:  # both in the group before the first event: both get partitions
             worker.wait_ready(timeout=180)
         produce_simulation(spec, settings)
-        _wait_for_cards(truth, _fetcher(workers), timeout=600)
+        wait_for_cards(truth, _fetcher(workers), timeout=600)
         owned = [sum(1 for line in w.get("/metrics").text.splitlines()
                      if line.startswith("churnwatch_events_total{") and 'outcome="processed"' in line) for w in workers]
         assert all(owned), f"both workers must process events: {owned}"
@@ -133,17 +109,17 @@ def test_a_worker_joining_and_leaving_while_events_flow_changes_no_card(test_sta
     try:
         first.wait_ready(timeout=180)
         producer.start()
-        wait_until(lambda: _processed(first) >= truth.events * 0.2, timeout=300, interval=0.2,
+        wait_until(lambda: first.processed() >= truth.events * 0.2, timeout=300, interval=0.2,
                    what="a fifth of the history processed")
         joiner = start_worker(settings.with_overrides(web_port=free_port()), tmp_path, "joins")
         joiner.wait_ready(timeout=180)
-        wait_until(lambda: _processed(joiner) > 0, timeout=120, interval=0.2,
+        wait_until(lambda: joiner.processed() > 0, timeout=120, interval=0.2,
                    what="the joiner to process events of its partitions")
-        joiner_dead = _dead_letters(joiner)
+        joiner_dead = joiner.dead_letters()
         joiner.stop()  # leaves the group: its partitions go back to the first worker
         producer.join(timeout=600)
         assert not producer.is_alive()
-        _wait_for_cards(truth, _fetcher([first]), timeout=300)
+        wait_for_cards(truth, _fetcher([first]), timeout=300)
         served, client = _fetcher([first]), redis.Redis.from_url(settings.redis)
 
         def published(cid: str) -> dict | None:
@@ -153,7 +129,7 @@ def test_a_worker_joining_and_leaving_while_events_flow_changes_no_card(test_sta
         def stale_in_redis() -> list[str]:
             return [cid for cid in truth.cards if (published(cid) or {}).get("version") != served(cid)["version"]]
         wait_until(lambda: not stale_in_redis(), timeout=60, what="Redis to hold every card's latest version")
-        assert joiner_dead == [] and _dead_letters(first) == []
+        assert joiner_dead == 0 and first.dead_letters() == 0
     finally:
         first.stop()
         if joiner is not None:

@@ -148,11 +148,7 @@ def test_poison_on_every_input_topic_at_high_rate(test_stack, tmp_path):
         producer.close()
         offered = len(valid) * (len(POISON) + 1) / (time.monotonic() - started)
 
-        def handled() -> float:
-            return sum(float(line.rsplit(" ", 1)[1]) for line in worker.get("/metrics").text.splitlines()
-                       if line.startswith("churnwatch_events_total{"))
-
-        wait_until(lambda: handled() >= len(valid) * (len(POISON) + 1), timeout=180,
+        wait_until(lambda: worker.metric("churnwatch_events_total") >= len(valid) * (len(POISON) + 1), timeout=180,
                    what=f"all {len(valid) * (len(POISON) + 1)} records handled (offered at {offered:,.0f}/s)")
         assert worker.proc.poll() is None, "the worker must survive the poison"
         letters = _read_all(settings.kafka, settings.dlq_topic, settings.partitions, expected=rounds * len(POISON))
@@ -164,9 +160,7 @@ def test_poison_on_every_input_topic_at_high_rate(test_stack, tmp_path):
             counts[topic] = counts.get(topic, 0) + 1
         assert counts == {topic: rounds for topic in POISON}
         assert by_topic == {topic: {reason} for topic, (_, reason) in POISON.items()}
-        processed = sum(float(line.rsplit(" ", 1)[1]) for line in worker.get("/metrics").text.splitlines()
-                        if line.startswith("churnwatch_events_total{") and 'outcome="processed"' in line)
-        assert processed == rounds
+        assert worker.processed() == rounds
         for c in (0, 150, 299):
             card = worker.get(f"/customers/P{c:03d}").json()
             assert card["lifetime"]["orders"] == rounds // customers

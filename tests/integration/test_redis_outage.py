@@ -87,7 +87,7 @@ def test_redis_outage_degrades_then_catches_up(test_stack, tmp_path):
         produce_json(settings, "orders", _orders(0))
         wait_until(lambda: len(redis_versions()) == CUSTOMERS, timeout=60, what="every card in Redis")
         # The first thresholds republish every card once; let that happen before the outage.
-        wait_until(lambda: _counter(worker, "churnwatch_cards_published_total") >= 2 * CUSTOMERS, timeout=60,
+        wait_until(lambda: worker.metric("churnwatch_cards_published_total") >= 2 * CUSTOMERS, timeout=60,
                    what="the threshold-driven republication")
 
         private.kill()
@@ -99,7 +99,7 @@ def test_redis_outage_degrades_then_catches_up(test_stack, tmp_path):
         readiness = wait_until(lambda: (r := worker.get("/readyz").json())["status"] == "degraded" and r,
                                timeout=30, what="/readyz degraded")
         assert readiness["redis"].startswith("degraded")
-        errors = wait_until(lambda: _counter(worker, "churnwatch_redis_errors_total"), timeout=30,
+        errors = wait_until(lambda: worker.metric("churnwatch_redis_errors_total"), timeout=30,
                             what="Redis errors counted")
         assert errors > 0
 
@@ -123,8 +123,3 @@ def test_redis_outage_degrades_then_catches_up(test_stack, tmp_path):
     finally:
         worker.stop()
         private.kill()
-
-
-def _counter(worker, name: str) -> float:
-    return sum(float(line.rsplit(" ", 1)[1]) for line in worker.get("/metrics").text.splitlines()
-               if line.startswith(name + " "))

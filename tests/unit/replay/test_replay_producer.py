@@ -1,10 +1,12 @@
-"""The tools' producer picks the same partition as kafka-python's default (and so as Faust)."""
+"""The tools' producer picks the same partition as kafka-python's default (and so as Faust), and
+sends a history day by day."""
 
 from __future__ import annotations
 
 from kafka.partitioner.default import DefaultPartitioner
 
-from churnwatch.producer import KeyHashCachingPartitioner
+from agents.core.events import Order, OrderLine, Profile
+from churnwatch.producer import DayByDay, KeyHashCachingPartitioner
 
 
 class Metadata:
@@ -27,3 +29,17 @@ def test_cached_partitioner_agrees_with_the_default() -> None:
         assert cached.partition("orders", None, key, None, None, metadata) == \
             default.partition("orders", None, key, None, None, metadata)
     assert len({cached.partition("orders", None, key, None, None, metadata) for key in keys}) == 6
+
+
+def test_day_by_day_flushes_before_each_new_event_time_day_only():
+    day = 86_400_000
+    flushes: list[int] = []
+    sent = 0
+    gate = DayByDay(lambda: flushes.append(sent))
+    events = [Profile("A", "A", "m", 30, True)] + [
+        Order(f"o{n}", "A", f"o{n}", when, 1, 1, (OrderLine("s", "c", 1, 1),))
+        for n, when in enumerate([day + 1, day + 5, 2 * day, 2 * day + 9, 5 * day])]
+    for event in events:
+        gate.before(event)
+        sent += 1
+    assert flushes == [1, 3, 5], "before the first event of days 1, 2 and 5; never for a profile"
