@@ -19,7 +19,7 @@ from churnwatch.backtest.runner import event_order, run_backtest
 from churnwatch.simulation.generator import simulate
 from churnwatch.simulation.spec import SimulationSpec
 from streams.topics import ensure_topics
-from tests.integration.card_truth import produce_simulation
+from tests.integration.card_truth import expected_cards, produce_simulation, wait_for_cards
 from tests.stack_fixtures import isolated_settings, start_worker, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -105,11 +105,13 @@ def test_worker_and_backtest_raise_the_same_alerts(test_stack, tmp_path):
 @pytest.mark.timeout(1500)
 def test_a_worker_killed_three_times_raises_no_new_alert_ids(test_stack, tmp_path):
     """SIGKILL at three random points of the history (seeded, so a failure can be replayed),
-    a new worker each time: the alert ids are those of the undisturbed run (the backtest)."""
+    a new worker each time: the alert ids are those of the undisturbed run (the backtest), and
+    every card equals the pandas reference."""
     spec = SimulationSpec(customers=400, months=24, seed=23)
     settings = isolated_settings()
     ensure_topics(settings)
     expected, flagged, horizon, partition_end = _backtest(spec, settings)
+    truth = expected_cards(spec, settings)
     produce_simulation(spec, settings)
     total = sum(1 for _ in simulate(spec))
     points = sorted(random.Random(spec.seed).uniform(0.1, 0.9) for _ in range(3))
@@ -126,7 +128,7 @@ def test_a_worker_killed_three_times_raises_no_new_alert_ids(test_stack, tmp_pat
     try:
         successor.wait_ready(timeout=180)
         _wait_for_end(successor, partition_end)
-        time.sleep(3)
+        wait_for_cards(truth, lambda cid: successor.get(f"/customers/{cid}").json(), timeout=300)
         streamed = _streamed_alerts(settings)
     finally:
         successor.stop()
