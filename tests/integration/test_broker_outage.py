@@ -26,7 +26,7 @@ OUTAGE_SECONDS = 30
 @pytest.mark.timeout(900)
 def test_kafka_stopped_for_30_seconds_mid_stream(tmp_path):
     with private_stack(tmp_path) as (settings, cfg):
-        spec = SimulationSpec(customers=300, months=24, seed=23)
+        spec = SimulationSpec(customers=1000, months=24, seed=23)
         ensure_topics(settings)
         truth = expected_cards(spec, settings)
         produce_simulation(spec, settings)
@@ -37,10 +37,10 @@ def test_kafka_stopped_for_30_seconds_mid_stream(tmp_path):
                        what="the worker to be in the middle of the history")
             assert process.stop(cfg.kafka_pid), "the broker was running and is stopped now"
             stopped_at = worker.processed()
+            assert stopped_at < truth.events, f"the outage must fall in the middle of the stream ({stopped_at})"
             time.sleep(OUTAGE_SECONDS)
             assert worker.proc.poll() is None, f"the worker must outlive the outage:\n{worker.log_tail()}"
             assert worker.get("/healthz").status_code == 200
-            assert stopped_at < truth.events, "the outage must fall in the middle of the stream"
             kafka.wait_ready(cfg, kafka.start(cfg))
             wait_for_cards(truth, lambda cid: worker.get(f"/customers/{cid}").json(), timeout=420)
             assert worker.proc.poll() is None, "the same worker process recovered, nobody restarted it"
