@@ -6,9 +6,7 @@ without a broker. State is written once per customer per batch, which is what ma
 changelog write path affordable.
 
 Order of work for each batch: decode every record (bad ones become dead letters); profiles
-apply at once; a timed record at or below the offset its customer has already read from that
-topic (`CustomerState.read_to`: the record is read again after a crash or a rebalance) is a
-duplicate; timed events pass the partition's event-time gate (`agents.core.gate`), which
+apply at once; timed events pass the partition's event-time gate (`agents.core.gate`), which
 holds them until every input topic has caught up to their time; then each partition's gate
 releases what it may, in event-time order, and the released events are applied. Ticks (one
 record per partition every few seconds) make sure a quiet partition's gate is looked at, so
@@ -141,13 +139,10 @@ def process_batch(
             apply(cid, event, record.topic, record, record.partition, record.offset)
             continue
         state = state_of(cid)
-        if record.offset <= state.read_to.get(record.topic, -1):
-            result.outcomes[(record.topic, "duplicate")] += 1  # read again after a crash or rebalance
-            continue
-        state.read_to[record.topic] = record.offset
-        states[cid] = state
-        result.partition_of[cid] = record.partition
-        if not gate.admit(event, record.topic, record.offset, state, record.produced_ms):
+        if gate.admit(event, record.topic, record.offset, state, record.produced_ms):
+            states[cid] = state
+            result.partition_of[cid] = record.partition
+        else:
             apply(cid, event, record.topic, record, record.partition, record.offset)
 
     for partition in touched:

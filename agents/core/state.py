@@ -83,11 +83,6 @@ class CustomerState:
     `agents.core.gate`; kept here so that they survive a crash with the rest of the state. In
     memory the event is the core object (most held events leave the gate in the batch that
     brought them); only `to_dict` turns it into a compact row, for the changelog."""
-    read_to: dict[str, int] = field(default_factory=dict)
-    """Input topic -> highest source offset of this customer's records read so far (set by the
-    streaming worker only). A record read again after a crash or rebalance, at or below it, is
-    a duplicate even when it is too old for the id memory above (it would otherwise be
-    dead-lettered as late)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Compact JSON-compatible form (short keys; empty collections and defaults left out).
@@ -120,8 +115,7 @@ class CustomerState:
         for key, value in (("inv", self.invoices), ("pp", self.pending_payments),
                            ("si", self.settled_invoices), ("co", self.open_complaints),
                            ("cn", self.complaint_opens), ("cr", self.resolved_complaints),
-                           ("se", self.seen_events), ("so", self.seen_orders), ("al", self.alerts),
-                           ("ro", self.read_to)):
+                           ("se", self.seen_events), ("so", self.seen_orders), ("al", self.alerts)):
             if value:
                 d[key] = value
         if self.held:
@@ -155,6 +149,5 @@ class CustomerState:
         s.seen_events = d.get("se", {})
         s.seen_orders = d.get("so", {})
         s.alerts = d.get("al", {})
-        s.read_to = d.get("ro", {})
         s.held = [[occurred, rank, offset, from_row(row)] for occurred, rank, offset, row in d.get("hd", ())]
         return s

@@ -60,23 +60,3 @@ def test_rebuild_forgets_read_positions_and_partitions_no_longer_owned():
                            read_horizon=lambda p: ([], None))
     assert result.outcomes == {("payments", "processed"): 1, ("orders", "processed"): 1}
     assert not result.dead_letters
-
-
-def test_records_read_again_after_a_crash_are_duplicates_even_beyond_the_id_memory():
-    """A worker died after writing its state but before committing its offsets: its successor
-    reads the same records again, some of them far older than the id memory reaches."""
-    config = CoreConfig()
-    cid = _customer_on(0, Settings().partitions)
-    records = [Record("orders", 0, n, cid.encode(), encode_event(_order(cid, n, 10 + 30 * n))) for n in range(5)]
-    table: dict = {}
-    first = _pipeline(table)
-    table.update(process_batch(records, table.get, now_ms=400 * DAY, work_for=first.work_for,
-                               read_horizon=lambda p: ([], None)).changed)
-    assert table[cid].to_dict()["ro"] == {"orders": 4}
-
-    successor = _pipeline(table)
-    successor.rebuild_indexes(owned={0})
-    again = process_batch(records, table.get, now_ms=400 * DAY, work_for=successor.work_for,
-                          read_horizon=lambda p: ([], None))
-    assert again.outcomes == {("orders", "duplicate"): 5} and not again.dead_letters
-    assert config.lateness_days * DAY < 4 * 30 * DAY, "the oldest ones are beyond the id memory"
