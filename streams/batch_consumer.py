@@ -149,9 +149,10 @@ class BatchingConsumer(faust_aiokafka.Consumer):
                     else:
                         await self._maybe_commit()
                         await self.wait_first(self.callback(message), self.suspend_flow.wait())
-                    read_offset[tp] = delivered[tp] = offset
+                        delivered[tp] = offset
+                    read_offset[tp] = offset
                 if batch:
-                    await self._handle_batch(batch, generation)
+                    await self._handle_batch(batch, generation, delivered)
                 self.diag.unset_flag("FETCHING")
         except self.consumer_stopped_errors:
             if self.transport.app.should_stop:
@@ -163,13 +164,19 @@ class BatchingConsumer(faust_aiokafka.Consumer):
             self._n_acked = 0
             await self.commit()
 
-    async def _handle_batch(self, batch: list[Message], generation: int) -> None:
+    async def _handle_batch(self, batch: list[Message], generation: int, delivered: dict) -> None:
         await self._maybe_commit()
         await self.app.flow_control.acquire()
         await self.app.producer.buffer.wait_until_ebb()
         if self.app.consumer_generation_id != generation or not self.flow_active:
             return  # a rebalance began: these partitions are re-read by their next owner
         assert self._batch_handler is not None
+        # The batch counts as read (`read_position`) only from here, with no await before the
+        # handler: a timer running while the batch was collected or waiting would otherwise
+        # see its partitions read to their end without their records (found by the two-worker
+        # card test: orders dead-lettered as late).
+        for message in batch:
+            delivered[message.tp] = message.offset
         await self._batch_handler(batch)
         ack = self.ack
         for message in batch:
