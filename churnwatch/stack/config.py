@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+from streams.kafka_security import MECHANISMS, SCRAM_MECHANISMS
 from streams.settings import Settings, SettingsError
 
 KAFKA_VERSION = "3.9.2"
@@ -146,14 +147,14 @@ def kafka_server_properties(cfg: StackConfig) -> str:
     if cfg.kafka_sasl:
         user, password = cfg.kafka_security.kafka_sasl_username, cfg.kafka_security.kafka_sasl_password
         props.update({
-            "sasl.enabled.mechanisms": "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
+            "sasl.enabled.mechanisms": ",".join(MECHANISMS),
             "sasl.mechanism.inter.broker.protocol": "PLAIN",
             "listener.name.sasl_plaintext.plain.sasl.jaas.config":
                 "org.apache.kafka.common.security.plain.PlainLoginModule required "
                 f'username="{user}" password="{password}" user_{user}="{password}";',
             **{f"listener.name.sasl_plaintext.{m}.sasl.jaas.config":
                "org.apache.kafka.common.security.scram.ScramLoginModule required;"
-               for m in ("scram-sha-256", "scram-sha-512")},
+               for m in (mechanism.lower() for mechanism in SCRAM_MECHANISMS)},
         })
     return "".join(f"{k}={v}\n" for k, v in props.items())
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from churnwatch.stack import process
 from churnwatch.stack.config import StackConfig, kafka_server_properties
 from churnwatch.stack.errors import StackError
-from streams.kafka_security import client_options, uses_tls
+from streams.kafka_security import SCRAM_MECHANISMS, client_options, uses_tls
 from streams.settings import Settings
 
 READY_MARKER = ".complete"
@@ -84,7 +84,7 @@ def write_config_and_format(cfg: StackConfig) -> Path:
     scram = []
     if cfg.kafka_sasl:
         user, password = cfg.kafka_security.kafka_sasl_username, cfg.kafka_security.kafka_sasl_password
-        for mechanism in ("SCRAM-SHA-256", "SCRAM-SHA-512"):
+        for mechanism in SCRAM_MECHANISMS:
             scram += ["--add-scram", f"{mechanism}=[name={user},password={password}]"]
     result = subprocess.run(
         _java_base(cfg) + ["kafka.tools.StorageTool", "format", "-t", cluster_id[0],
