@@ -82,7 +82,7 @@ def process_batch(
     wake: Iterable[int] = (),
 ) -> BatchResult:
     """Decode, gate, apply and evaluate a batch; `work_for(p)` gives partition p's gate and
-    engine; `read_horizon(p)` names its timed topics that still have unread records, and the
+    engine; `read_horizon(p)` names its input topics that still have unread records, and the
     record timestamp before which the topics read to their end vouch for everything (None:
     unknown; see `agents.core.gate`). Partitions in `wake` are looked at without records (their
     held events may have been vouched for since). With `live_clock`, a tick's wall time moves the

@@ -28,7 +28,7 @@ from agents.core.state import CustomerState
 from agents.core.alerting import open_alerts
 from agents.core.rules.config import KINDS as ALERT_KINDS
 from agents.core.engine import PartitionEngine
-from agents.core.gate import TIMED_TOPICS, EventTimeGate
+from agents.core.gate import PROFILE_TOPIC, TIMED_TOPICS, EventTimeGate
 from agents.core.rules.config import RulesConfig, load_rules_config
 from agents.core.timeutil import format_ms
 from agents.faust_context import consumer_lag, event_context, read_horizon
@@ -192,7 +192,7 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
     def owned_partitions() -> set[int]:
         return {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == settings.orders_topic}
 
-    timed_topics = {prefix + t: t for t in TIMED_TOPICS}
+    gated_topics = {prefix + t: t for t in (*TIMED_TOPICS, PROFILE_TOPIC)}
 
     def contract_topic(name: str) -> str:
         return name[len(prefix):] if prefix and name.startswith(prefix) else name
@@ -211,28 +211,47 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
         """
         consumer = app.consumer
         if isinstance(consumer, BatchingConsumer):
-            consumer.route_batches(source.topics, handle_messages)
+            consumer.route_batches(source.topics, handle_messages, compacted=[settings.customers_topic])
         async for batch in stream.take_events(settings.batch_size, settings.batch_within):
             await handle_messages([event.message for event in batch])
 
     async def handle_messages(messages: list) -> None:
-        handle_or_stop(messages)
+        await handle_or_stop(messages)
 
-    def handle_or_stop(messages: list, wake: list[int] | tuple = ()) -> None:
-        try:
-            handle_batch(messages, wake)
-        except Exception:
-            # Faust acks a batch's records when this returns, even after an error, so a bug
-            # here would silently skip them. Stop the process instead: nothing of this batch is
-            # committed, and a restarted worker reads it again (at-least-once).
-            log.critical("batch processing failed; stopping the worker so that no event is lost",
-                         exc_info=True)
-            logging.shutdown()
-            os._exit(70)
+    batch_turn = asyncio.Lock()
+    """One batch at a time: the release timer's batches and the consumer's must not interleave
+    while a batch waits for its alerts to be acknowledged (its states are not written yet)."""
+
+    async def handle_or_stop(messages: list, wake: list[int] | tuple = ()) -> None:
+        async with batch_turn:
+            try:
+                await handle_batch(messages, wake)
+            except Exception:
+                # Faust acks a batch's records when this returns, even after an error, so a bug
+                # here would silently skip them. Stop the process instead: nothing of this batch
+                # is committed, and a restarted worker reads it again (at-least-once).
+                log.critical("batch processing failed; stopping the worker so that no event is lost",
+                             exc_info=True)
+                logging.shutdown()
+                os._exit(70)
 
     grace_ms = int(settings.gate_grace * 1000)
 
-    def handle_batch(messages: list, wake: list[int] | tuple = ()) -> None:
+    async def deliver_alerts(alerts: list[dict], emitted_at: str) -> None:
+        """Send the batch's alerts and wait until Kafka has them, *before* the states that record
+        them are written. The other order lost alerts: a worker killed between the two writes
+        left a changelog that knew the alert and an alert topic that did not, and the restarted
+        worker, re-reading the same events, took them for duplicates (found by the SIGKILL
+        test). This way a replay raises every alert whose state was not saved again, under the
+        same deterministic id."""
+        sent = []
+        for alert in alerts:
+            alert["emitted_at"] = emitted_at
+            sent.append(await alerts_topic.send(key=alert["customer_id"].encode(), value=orjson.dumps(alert),
+                                               force=True))  # now, not attached to a source offset
+        await asyncio.gather(*sent)
+
+    async def handle_batch(messages: list, wake: list[int] | tuple = ()) -> None:
         started = time.perf_counter()
         records = [Record(contract_topic(m.topic), m.partition, m.offset, m.key, m.value, int(m.timestamp * 1000))
                    for m in messages]
@@ -241,7 +260,9 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
             pipeline.last_event[partition] = faust.Event(app, m.key, m.value, m.headers, m)
         now_ms = int(time.time() * 1000)
         result = process_batch(records, pipeline.get_state, now_ms, pipeline.work_for,
-                               lambda p: read_horizon(app, timed_topics, p, grace_ms), settings.live_clock, wake)
+                               lambda p: read_horizon(app, gated_topics, p, grace_ms), settings.live_clock, wake)
+        if result.alerts:
+            await deliver_alerts(result.alerts, format_ms(now_ms))
         for cid, state in result.changed.items():
             partition = result.partition_of[cid]
             with event_context(pipeline.last_event[partition]):
@@ -259,10 +280,7 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
                                             reason=letter.reason),
             )
             metrics.dead_letters.labels(letter.reason).inc()
-        emitted_at = format_ms(now_ms)
         for alert in result.alerts:
-            alert["emitted_at"] = emitted_at
-            alerts_topic.send_soon(key=alert["customer_id"].encode(), value=orjson.dumps(alert))
             pipeline.redis.offer_alert(alert)
             metrics.alerts.labels(alert["kind"], alert["severity"], alert["tier"] or "none", alert["state"]).inc()
         for (topic, outcome), count in result.outcomes.items():
@@ -285,7 +303,7 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
             return
         waiting = [p for p, work in pipeline.work.items() if work.gate.awaiting_vouch and p in pipeline.last_event]
         if waiting:
-            handle_or_stop([], wake=waiting)
+            await handle_or_stop([], wake=waiting)
 
     @app.timer(settings.tick_interval, on_leader=True, name="send-ticks")
     async def send_ticks() -> None:

@@ -16,10 +16,20 @@ other topics (per-record path, unchanged), commits, offsets bookkeeping and the 
 checks against duplicate delivery. A batch whose consumer generation changed while it waited
 (a rebalance started) is dropped unacked: its partitions were revoked and are re-read from the
 committed offsets by their next owner.
+
+Records are never skipped silently. Faust's fetch loop drops records it fetched while the flow
+was stopped (between a recovery resuming the input partitions and seeking them), and the next
+record then looks like a gap in the log, which Faust counts as acknowledged: its offset was
+committed and the dropped records were never read again (found by the SIGKILL test: a
+restarted worker lost hundreds of payments). So when a record of a contiguous topic arrives
+beyond the next offset expected, the partition is sought back to that offset; only a jump seen
+again after that is a real gap (transaction markers). Compacted topics (the profiles) have
+gaps by design and are not checked.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Awaitable, Callable, Iterable
 
@@ -29,6 +39,8 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import Message, ServiceT
 
 BatchHandler = Callable[[list[Message]], Awaitable[None]]
+
+log = logging.getLogger(__name__)
 
 FETCH_MAX_WAIT_MS = 100
 """How long the broker may hold a fetch that has no new records (Faust hard-codes 1,500 ms).
@@ -116,9 +128,39 @@ class BatchingConsumer(faust_aiokafka.Consumer):
     def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
         return _PromptFetchThread(self, loop=self.loop, beacon=self.beacon)
 
-    def route_batches(self, topics: Iterable[str], handler: BatchHandler) -> None:
+    _contiguous_topics: frozenset[str] = frozenset()
+    _confirmed_gaps: dict | None = None
+    """TP -> (expected offset, offset found) of a jump seen twice: a real gap in the log."""
+
+    def route_batches(self, topics: Iterable[str], handler: BatchHandler,
+                      compacted: Iterable[str] = ()) -> None:
         self._batch_topics = frozenset(topics)
+        self._contiguous_topics = self._batch_topics - frozenset(compacted)
         self._batch_handler = handler
+
+    async def perform_seek(self) -> None:
+        """Every partition goes back to its committed offset: what was handed out before counts
+        no more (`read_position`, and the next offset expected)."""
+        self._delivered = None
+        await super().perform_seek()
+
+    def _skipped_to(self, tp, offset: int, collected: dict) -> int | None:
+        """The offset this partition should have continued from, when `offset` jumps past it
+        for the first time (None: the record is the expected one, or the jump is confirmed)."""
+        if tp.topic not in self._contiguous_topics:
+            return None
+        last = collected.get(tp)
+        if last is None and self._delivered is not None and self._delivered_generation == self.app.consumer_generation_id:
+            last = self._delivered.get(tp)
+        expected = last + 1 if last is not None else self._committed_offset.get(tp)
+        if expected is None or offset <= expected:
+            return None
+        gaps = self._confirmed_gaps if self._confirmed_gaps is not None else {}
+        self._confirmed_gaps = gaps
+        if gaps.get(tp) == (expected, offset):
+            return None
+        gaps[tp] = (expected, offset)
+        return expected
 
     async def _drain_messages(self, fetcher: ServiceT) -> None:  # pragma: no cover - Faust's loop
         consumer_should_stop = self._stopped.is_set
@@ -137,11 +179,24 @@ class BatchingConsumer(faust_aiokafka.Consumer):
                 if self.should_stop:
                     continue
                 batch: list[Message] = []
+                collected: dict = {}
+                reseeking: set = set()
                 async for tp, message in records:
                     offset = message.offset
                     last = read_offset[tp]
                     if last is not None and offset < last:
                         continue  # delivered before (Faust's own duplicate check)
+                    if tp in reseeking:
+                        continue
+                    if tp.topic in self._batch_topics:
+                        expected = self._skipped_to(tp, offset, collected)
+                        if expected is not None:
+                            log.warning("%s: records %d..%d were skipped by the fetch loop; reading them again",
+                                        tp, expected, offset - 1)
+                            reseeking.add(tp)
+                            await self.seek(tp, expected)
+                            continue
+                        collected[tp] = offset
                     if last and offset - last > 1 and acks_enabled_for(message.topic):
                         await self._add_gap(tp, last + 1, offset)
                     if tp.topic in self._batch_topics:

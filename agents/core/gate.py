@@ -38,6 +38,16 @@ from agents.core.state import CustomerState
 
 TIMED_TOPICS = ("orders", "payments", "complaints")
 TOPIC_RANK = {topic: rank for rank, topic in enumerate(TIMED_TOPICS)}
+PROFILE_TOPIC = "customers"
+"""Master data: while it has unread records on a partition, that partition's watermark stays.
+
+Profiles carry no event time to order them by, yet they decide how events are judged (the key
+account flag puts a customer in the alert rules' scope; payment terms set invoice due dates),
+and the backtest applies a customer's profile before its events. A worker reading a backlog
+fetches the topics in no fixed order: released before the profiles were read, months of events
+were evaluated for customers not yet known as key accounts (found by the SIGKILL test, whose
+restarted workers raised alerts a month late). The topic is small and read to its end within
+a fetch or two, so in live operation this holds nothing."""
 
 
 @dataclass
@@ -81,8 +91,8 @@ class EventTimeGate:
         topic is read to its end, to no more than what the events produced before
         `vouched_before_ms` reach (None: no such limit is known)."""
         pending = set(topics_with_unread)
-        if any(t not in self.newest_read for t in pending):
-            return self.watermark_ms  # a topic with a backlog we have not seen yet holds it
+        if PROFILE_TOPIC in pending or any(t not in self.newest_read for t in pending):
+            return self.watermark_ms  # unread profiles, or a topic with a backlog we have not seen yet
         if pending:
             candidate = min(self.newest_read[t] for t in pending)
         else:

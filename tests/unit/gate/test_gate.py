@@ -155,3 +155,24 @@ def test_held_events_leave_when_a_later_fetch_vouches_for_them_without_new_recor
     assert gate.advance([], vouched_before_ms=4_000) is None and gate.awaiting_vouch
     assert gate.advance([], vouched_before_ms=5_000) == 10 * DAY and not gate.awaiting_vouch
     assert [e.occurred_ms // DAY for _, e, _ in gate.release(states.get)] == [10]
+
+
+def test_no_event_leaves_the_gate_while_the_profiles_are_unread():
+    """A backlog read with the profiles fetched last: the key account's order waits for its
+    profile, so the rules judge it as the backtest does (profile first)."""
+    config = CoreConfig()
+    work, table = PartitionWork(EventTimeGate(), PartitionEngine(config, RulesConfig())), {}
+    order = Record("orders", 0, 0, b"K", encode_event(_order("K", 0, 10)))
+    profile = Record("customers", 0, 0, b"K", encode_event(Profile("K", "Key", "mgr", 30, True)))
+
+    def run(records, unread):
+        result = process_batch(records, table.get, now_ms=20_000 * DAY, work_for=lambda p: work,
+                               read_horizon=lambda p: (unread, None))
+        table.update(result.changed)
+        return result
+
+    assert run([order], ["customers"]).outcomes == {}, "held while the profiles are unread"
+    assert work.gate.watermark_ms is None and table["K"].orders == 0
+    result = run([profile], [])
+    assert result.outcomes == {("customers", "processed"): 1, ("orders", "processed"): 1}
+    assert table["K"].key_account and table["K"].orders == 1
