@@ -17,7 +17,8 @@ checks against duplicate delivery. A batch whose consumer generation changed whi
 (a rebalance started) is dropped unacked: its partitions were revoked and are re-read from the
 committed offsets by their next owner.
 
-Records are never skipped silently. Faust's fetch loop drops records it fetched while the flow
+Records are never skipped silently. Input records are handed out only once the generation's
+seek to the committed offsets is done (see `perform_seek`). And Faust's fetch loop drops records it fetched while the flow
 was stopped (between a recovery resuming the input partitions and seeking them), and the next
 record then looks like a gap in the log, which Faust counts as acknowledged: its offset was
 committed and the dropped records were never read again (found by the SIGKILL test: a
@@ -138,11 +139,20 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         self._contiguous_topics = self._batch_topics - frozenset(compacted)
         self._batch_handler = handler
 
+    _seeked_generation: int | None = None
+    """The consumer generation whose seek to the committed offsets has completed."""
+
     async def perform_seek(self) -> None:
         """Every partition goes back to its committed offset: what was handed out before counts
-        no more (`read_position`, and the next offset expected)."""
+        no more (`read_position`, and the next offset expected). Until this seek of a new
+        generation is done, no input record is handed out: Faust resumes the partitions before
+        it seeks them, and records fetched from wherever the fetcher stood (past records its
+        loop had dropped) were applied, let the gate see a topic read to its end, and the
+        skipped records came back after the seek as late (found by the SIGKILL test)."""
+        generation = self.app.consumer_generation_id
         self._delivered = None
         await super().perform_seek()
+        self._seeked_generation = generation
 
     def _skipped_to(self, tp, offset: int, collected: dict) -> int | None:
         """The offset this partition should have continued from, when `offset` jumps past it
@@ -189,6 +199,8 @@ class BatchingConsumer(faust_aiokafka.Consumer):
                     if tp in reseeking:
                         continue
                     if tp.topic in self._batch_topics:
+                        if self._seeked_generation != generation:
+                            continue  # before this generation's seek: read again after it
                         expected = self._skipped_to(tp, offset, collected)
                         if expected is not None:
                             log.warning("%s: records %d..%d were skipped by the fetch loop; reading them again",
