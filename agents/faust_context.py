@@ -44,9 +44,9 @@ def _highwater_and_position(consumer, tp) -> tuple[int | None, int | None]:
 
 def read_horizon(app, topics: dict[str, str], partition: int, grace_ms: int) -> tuple[list[str], int | None]:
     """How far a partition's gated topics (the timed ones and the profiles) are read (see
-    `agents.core.gate`): the contract names
-    of those that still have records we have not read, and the record timestamp before which the
-    others vouch for everything (their oldest last fetch, minus `grace_ms`; None if unknown).
+    `agents.core.gate`): the contract names of those that still have records we have not read,
+    and the record timestamp before which the others vouch for everything (their oldest last
+    fetch, minus `grace_ms`; None if unknown).
 
     `topics` maps the real (prefixed) topic name to its contract name. A partition counts as
     read up to its end when the consumer's position has reached the highwater of its last

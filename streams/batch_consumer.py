@@ -18,9 +18,9 @@ checks against duplicate delivery. A batch whose consumer generation changed whi
 committed offsets by their next owner.
 
 Records are never skipped silently. Input records are handed out only once the generation's
-seek to the committed offsets is done (see `perform_seek`). And Faust's fetch loop drops records it fetched while the flow
-was stopped (between a recovery resuming the input partitions and seeking them), and the next
-record then looks like a gap in the log, which Faust counts as acknowledged: its offset was
+seek to the committed offsets is done (see `perform_seek`). And Faust's fetch loop drops
+records it fetched while the flow was stopped (between a recovery resuming the input
+partitions and seeking them), and the next record then looks like a gap in the log, which Faust counts as acknowledged: its offset was
 committed and the dropped records were never read again (found by the SIGKILL test: a
 restarted worker lost hundreds of payments). So when a record of a contiguous topic arrives
 beyond the next offset expected, the partition is sought back to that offset; only a jump seen
@@ -130,13 +130,14 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         return _PromptFetchThread(self, loop=self.loop, beacon=self.beacon)
 
     _contiguous_topics: frozenset[str] = frozenset()
-    _confirmed_gaps: dict | None = None
+    _confirmed_gaps: dict
     """TP -> (expected offset, offset found) of a jump seen twice: a real gap in the log."""
 
     def route_batches(self, topics: Iterable[str], handler: BatchHandler,
                       compacted: Iterable[str] = ()) -> None:
         self._batch_topics = frozenset(topics)
         self._contiguous_topics = self._batch_topics - frozenset(compacted)
+        self._confirmed_gaps = {}
         self._batch_handler = handler
 
     _seeked_generation: int | None = None
@@ -165,8 +166,7 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         expected = last + 1 if last is not None else self._committed_offset.get(tp)
         if expected is None or offset <= expected:
             return None
-        gaps = self._confirmed_gaps if self._confirmed_gaps is not None else {}
-        self._confirmed_gaps = gaps
+        gaps = self._confirmed_gaps
         if gaps.get(tp) == (expected, offset):
             return None
         gaps[tp] = (expected, offset)

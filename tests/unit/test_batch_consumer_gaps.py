@@ -16,6 +16,7 @@ def _consumer(committed: int) -> BatchingConsumer:
     consumer.app = SimpleNamespace(consumer_generation_id=4)
     consumer._batch_topics = frozenset({"orders", "customers"})
     consumer._contiguous_topics = frozenset({"orders"})
+    consumer._confirmed_gaps = {}
     consumer._committed_offset = {ORDERS: committed, PROFILES: committed}
     consumer._delivered, consumer._delivered_generation = None, None
     return consumer
