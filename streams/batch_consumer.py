@@ -175,56 +175,70 @@ class BatchingConsumer(faust_aiokafka.Consumer):
     async def _drain_messages(self, fetcher: ServiceT) -> None:  # pragma: no cover - Faust's loop
         consumer_should_stop = self._stopped.is_set
         fetcher_should_stop = fetcher._stopped.is_set
-        read_offset = self._read_offset
-        acks_enabled_for = self.app.topics.acks_enabled_for
         try:
             while not (consumer_should_stop() or fetcher_should_stop()):
                 self.diag.set_flag("FETCHING")
-                generation = self.app.consumer_generation_id
-                if self._delivered is None or generation != self._delivered_generation:
-                    self._delivered, self._delivered_generation = {}, generation
-                delivered = self._delivered
-                records = self.getmany(timeout=1.0)
-                await self.sleep(0)
-                if self.should_stop:
-                    continue
-                batch: list[Message] = []
-                collected: dict = {}
-                reseeking: set = set()
-                async for tp, message in records:
-                    offset = message.offset
-                    last = read_offset[tp]
-                    if last is not None and offset < last:
-                        continue  # delivered before (Faust's own duplicate check)
-                    if tp in reseeking:
-                        continue
-                    if tp.topic in self._batch_topics:
-                        if self._seeked_generation != generation:
-                            continue  # before this generation's seek: read again after it
-                        expected = self._skipped_to(tp, offset, collected)
-                        if expected is not None:
-                            log.warning("%s: records %d..%d were skipped by the fetch loop; reading them again",
-                                        tp, expected, offset - 1)
-                            reseeking.add(tp)
-                            await self.seek(tp, expected)
-                            continue
-                        collected[tp] = offset
-                    if last and offset - last > 1 and acks_enabled_for(message.topic):
-                        await self._add_gap(tp, last + 1, offset)
-                    if tp.topic in self._batch_topics:
-                        batch.append(message)
-                    else:
-                        await self._maybe_commit()
-                        await self.wait_first(self.callback(message), self.suspend_flow.wait())
-                        delivered[tp] = offset
-                    read_offset[tp] = offset
-                if batch:
-                    await self._handle_batch(batch, generation, delivered)
+                await self._read_one_fetch()
                 self.diag.unset_flag("FETCHING")
         except self.consumer_stopped_errors:
             if self.transport.app.should_stop:
                 return
             raise
+
+    async def _read_one_fetch(self) -> None:
+        """Faust's loop body for one `getmany`, with the batch path for the input topics.
+
+        The generation is the one the records were fetched in (`message.generation_id`), not
+        the one before `getmany` waited: a rebalance and its seek can complete during that wait
+        (the successor of a killed worker is assigned twice within seconds), and records
+        fetched after the seek, held back or dropped as "older generation", were never read
+        again: the fetcher had moved past them and no seek followed (found by the one-SIGKILL
+        card test: cards stuck a dozen events behind)."""
+        read_offset = self._read_offset
+        acks_enabled_for = self.app.topics.acks_enabled_for
+        records = self.getmany(timeout=1.0)
+        await self.sleep(0)
+        if self.should_stop:
+            return
+        batch: list[Message] = []
+        collected: dict = {}
+        reseeking: set = set()
+        generation: int | None = None
+        delivered: dict = {}
+        async for tp, message in records:
+            if generation is None:
+                generation = message.generation_id
+                if self._delivered is None or generation != self._delivered_generation:
+                    self._delivered, self._delivered_generation = {}, generation
+                delivered = self._delivered
+            offset = message.offset
+            last = read_offset[tp]
+            if last is not None and offset < last:
+                continue  # delivered before (Faust's own duplicate check)
+            if tp in reseeking:
+                continue
+            if tp.topic in self._batch_topics:
+                if self._seeked_generation != generation:
+                    continue  # fetched before this generation's seek: read again after it
+                expected = self._skipped_to(tp, offset, collected)
+                if expected is not None:
+                    log.warning("%s: records %d..%d were skipped by the fetch loop; reading them again",
+                                tp, expected, offset - 1)
+                    reseeking.add(tp)
+                    await self.seek(tp, expected)
+                    continue
+                collected[tp] = offset
+            if last and offset - last > 1 and acks_enabled_for(message.topic):
+                await self._add_gap(tp, last + 1, offset)
+            if tp.topic in self._batch_topics:
+                batch.append(message)
+            else:
+                await self._maybe_commit()
+                await self.wait_first(self.callback(message), self.suspend_flow.wait())
+                delivered[tp] = offset
+            read_offset[tp] = offset
+        if batch:
+            await self._handle_batch(batch, generation, delivered)
 
     async def _maybe_commit(self) -> None:
         if self._commit_every is not None and self._n_acked >= self._commit_every:

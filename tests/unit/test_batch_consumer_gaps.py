@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections import defaultdict
 from types import SimpleNamespace
 
 from faust.types import TP
@@ -43,3 +45,50 @@ def test_what_was_handed_out_in_this_generation_sets_the_next_offset_expected():
     assert consumer._skipped_to(ORDERS, 30, {}) == 21
     consumer._delivered_generation = 3  # a rebalance since: the committed offset counts again
     assert consumer._skipped_to(ORDERS, 11, {}) == 10
+
+
+class _OneFetch(BatchingConsumer):
+    """`_read_one_fetch` over a scripted fetch; the batch handed on is kept, not handled."""
+
+    should_stop = False
+
+    def __init__(self, fetch):
+        self.app = SimpleNamespace(consumer_generation_id=4, topics=SimpleNamespace(acks_enabled_for=lambda topic: True))
+        self._batch_topics = self._contiguous_topics = frozenset({"orders"})
+        self._confirmed_gaps, self._committed_offset = {}, {ORDERS: 10}
+        self._read_offset = defaultdict(lambda: None, {ORDERS: 10})
+        self._seeked_generation, self._delivered, self._delivered_generation = 4, None, None
+        self._fetch, self.handed_on = fetch, []
+
+    def getmany(self, timeout):
+        return self._fetch(self)
+
+    async def sleep(self, seconds):
+        return None
+
+    async def _handle_batch(self, batch, generation, delivered):
+        self.handed_on.append((generation, [m.offset for m in batch]))
+
+
+def test_records_fetched_after_a_rebalance_and_its_seek_during_the_wait_are_handed_on():
+    """The successor of a killed worker is assigned twice within seconds: the second rebalance
+    and its seek can both complete while `getmany` waits. Its records belong to the new
+    generation; taking them for the old one dropped them with nothing to read them again."""
+    async def rebalanced_while_waiting(consumer):
+        consumer.app.consumer_generation_id = consumer._seeked_generation = 5
+        for offset in (10, 11):
+            yield ORDERS, SimpleNamespace(offset=offset, topic="orders", generation_id=5)
+
+    consumer = _OneFetch(rebalanced_while_waiting)
+    asyncio.run(consumer._read_one_fetch())
+    assert consumer.handed_on == [(5, [10, 11])]
+
+
+def test_records_fetched_before_the_generations_seek_are_held_back_for_it():
+    async def fetched_before_the_seek(consumer):
+        consumer.app.consumer_generation_id = 5
+        yield ORDERS, SimpleNamespace(offset=30, topic="orders", generation_id=5)
+
+    consumer = _OneFetch(fetched_before_the_seek)
+    asyncio.run(consumer._read_one_fetch())
+    assert consumer.handed_on == [], "the seek to the committed offset reads them again"
