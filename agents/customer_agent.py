@@ -14,6 +14,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
+from typing import Iterator
 
 import faust
 import orjson
@@ -24,6 +25,7 @@ from agents.batch import PartitionWork, Record, process_batch
 from agents.core.card import build_card
 from agents.core.config import CoreConfig
 from agents.core.population import PartitionSummary
+from agents.core.rfm import RfmValues, RfmWindow, rfm_window
 from agents.core.state import CustomerState
 from agents.core.alerting import open_alerts
 from agents.core.rules.config import KINDS as ALERT_KINDS
@@ -43,6 +45,9 @@ from streams.settings import Settings
 
 
 log = logging.getLogger(__name__)
+
+_UNKNOWN = object()
+"""No `RfmWindow` computed yet (None means: the customer has no orders)."""
 
 CARD_TIME_SHARE = 0.2
 """The share of each publish interval that card building may take (see `publish_cards`)."""
@@ -75,7 +80,13 @@ class CustomerPipeline:
     change is published first, and a customer changing again keeps its place in the queue)."""
     tier_of: dict[str, str] = field(default_factory=dict)
     """Customer -> tier on its last published card (the customers-by-tier gauge)."""
+    tier_counts: dict[str, int] = field(default_factory=dict)
+    """Tier -> customers with it in `tier_of`, kept as cards go out (counting a million
+    customers every second cost more than publishing the cards)."""
     summaries_pending: set[int] = field(default_factory=set)
+    rfm_windows: dict[str, RfmWindow | None] = field(default_factory=dict)
+    """Customer -> the window of its RFM figures (None: no orders), for the population
+    summaries; dropped when the customer changes (see `RfmWindow`)."""
 
     def clock_ms(self, partition: int) -> int:
         work = self.work.get(partition)
@@ -95,7 +106,31 @@ class CustomerPipeline:
         partition = partition_of(state.customer_id, self.settings.partitions)
         return build_card(state, self.clock_ms(partition), self.board.thresholds(), self.core, open_alerts(state))
 
+    def rfm_values_of(self, partition: int) -> Iterator[RfmValues | None]:
+        """Every customer's RFM values at the partition's clock; a state is read only for a
+        customer without a window that holds the clock."""
+        clock, windows = self.clock_ms(partition), self.rfm_windows
+        for customer_id in self.customers_by_partition.get(partition, ()):
+            window = windows.get(customer_id, _UNKNOWN)
+            values = window.values(clock) if isinstance(window, RfmWindow) else None
+            if window is _UNKNOWN or (window is not None and values is None):
+                state = self.get_state(customer_id)
+                if state is None:
+                    continue
+                window = windows[customer_id] = rfm_window(state, clock, self.core)
+                values = window.values(clock) if window is not None else None
+            yield values
+
+    def note_tier(self, customer_id: str, tier: str) -> None:
+        before = self.tier_of.get(customer_id)
+        if before != tier:
+            if before is not None:
+                self.tier_counts[before] -= 1
+            self.tier_counts[tier] = self.tier_counts.get(tier, 0) + 1
+            self.tier_of[customer_id] = tier
+
     def remember(self, customer_id: str, partition: int) -> None:
+        self.rfm_windows.pop(customer_id, None)
         self.customers_by_partition.setdefault(partition, set()).add(customer_id)
         self.cards_pending.setdefault(customer_id)
         self.summaries_pending.add(partition)
@@ -122,16 +157,15 @@ class CustomerPipeline:
         self.cards_pending.clear()
         self.summaries_pending.clear()
         self.tier_of.clear()
-        by_partition: dict[int, list[CustomerState]] = {}
-        for customer_id, state in self.state.items():
+        self.tier_counts.clear()
+        self.rfm_windows.clear()
+        for customer_id, state in self.state.items():  # one pass, no state kept: rocksdb may hold millions
             partition = partition_of(customer_id, self.settings.partitions)
             if partition in owned:
                 self.remember(customer_id, partition)
-                by_partition.setdefault(partition, []).append(state)
-        for partition, states in by_partition.items():
-            work = self.work_for(partition)
-            work.gate.rebuild(states)
-            work.engine.rebuild(states)
+                work = self.work_for(partition)
+                work.gate.recover(state)
+                work.engine.recover(state)
 
 
 class CustomerStateTable(faust.Table):
@@ -372,17 +406,14 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
             state = pipeline.get_state(cid)
             if state is not None:
                 card = pipeline.card(state)
-                pipeline.tier_of[cid] = card["tier"] or "none"
+                pipeline.note_tier(cid, card["tier"] or "none")
                 await app.producer.send(cards_topic, cid.encode(), orjson.dumps(card), None, None, None)
                 pipeline.redis.offer(card)
                 published += 1
         metrics.cards_published.inc(published)
         await pipeline.redis.flush()
-        tiers: dict[str, int] = {}
-        for tier in pipeline.tier_of.values():
-            tiers[tier] = tiers.get(tier, 0) + 1
         for tier in ("A", "B", "C", "none"):
-            metrics.customers_by_tier.labels(tier).set(tiers.get(tier, 0))
+            metrics.customers_by_tier.labels(tier).set(pipeline.tier_counts.get(tier, 0))
         open_counts = pipeline.alerts.open_counts()
         for kind in ALERT_KINDS:
             metrics.open_alerts.labels(kind).set(open_counts.get(kind, 0))
@@ -393,9 +424,7 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
         active = owned_partitions()
         refresh, pipeline.summaries_pending = pipeline.summaries_pending & active, set()
         for partition in sorted(refresh | (active - set(pipeline.board.reported_partitions()))):
-            customers = pipeline.customers_by_partition.get(partition, ())
-            states = (s for s in (pipeline.get_state(c) for c in customers) if s is not None)
-            summary = PartitionSummary.from_states(states, pipeline.clock_ms(partition), core)
+            summary = PartitionSummary.from_values(pipeline.rfm_values_of(partition), pipeline.clock_ms(partition), core)
             population.send_soon(key=str(partition).encode(), value=summary_message(summary))
         age = pipeline.board.age_seconds()
         if age is not None:

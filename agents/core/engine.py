@@ -150,17 +150,19 @@ class PartitionEngine:
         self.dirty.clear()
         self._next.clear()
         self._heap.clear()
-        clock = None
+        self.clock_ms = None
         for state in states:
-            if state.max_event_ms is not None and (clock is None or state.max_event_ms > clock):
-                clock = state.max_event_ms
-            book = state.alerts
-            if book.get("lv") != state.version:
-                self.dirty.add(state.customer_id)
-            if "nc" in book:
-                self._schedule(state.customer_id, book["nc"])
-        heapq.heapify(self._heap)
-        self.clock_ms = clock
+            self.recover(state)
+
+    def recover(self, state: CustomerState) -> None:
+        """`rebuild`, one state at a time (see `EventTimeGate.recover`)."""
+        if state.max_event_ms is not None and (self.clock_ms is None or state.max_event_ms > self.clock_ms):
+            self.clock_ms = state.max_event_ms
+        book = state.alerts
+        if book.get("lv") != state.version:
+            self.dirty.add(state.customer_id)
+        if "nc" in book:
+            self._schedule(state.customer_id, book["nc"])
 
     def forget(self, customer_ids: Iterable[str]) -> None:
         """Stop tracking customers (their partition moved to another worker)."""

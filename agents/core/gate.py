@@ -162,11 +162,17 @@ class EventTimeGate:
         self._waiting.clear()
         self._unvouched.clear()
         for state in states:
-            if state.max_event_ms is not None:
-                self.known_max_ms = max(self.known_max_ms or state.max_event_ms, state.max_event_ms)
-            if state.held:
-                state.held.sort(key=lambda h: (h[0], h[1], h[2]))
-                heapq.heappush(self._waiting, (state.held[0][0], state.customer_id))
-                newest_held = state.held[-1][0]
-                self.known_max_ms = max(self.known_max_ms or newest_held, newest_held)
+            self.recover(state)
+        self.vouched_ms = self.known_max_ms
+
+    def recover(self, state: CustomerState) -> None:
+        """`rebuild`, one state at a time: a worker's start-up reads its states once, for every
+        partition together, and keeps none of them (a million customers in rocksdb)."""
+        if state.max_event_ms is not None:
+            self.known_max_ms = max(self.known_max_ms or state.max_event_ms, state.max_event_ms)
+        if state.held:
+            state.held.sort(key=lambda h: (h[0], h[1], h[2]))
+            heapq.heappush(self._waiting, (state.held[0][0], state.customer_id))
+            newest_held = state.held[-1][0]
+            self.known_max_ms = max(self.known_max_ms or newest_held, newest_held)
         self.vouched_ms = self.known_max_ms

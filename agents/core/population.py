@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 from agents.core.config import CoreConfig
-from agents.core.rfm import rfm_values, score_higher_better, score_recency, segment
+from agents.core.rfm import RfmValues, rfm_values, score_higher_better, score_recency, segment
 from agents.core.state import CustomerState
 from agents.core.tiers import Tier, revenue_tier, tier_thresholds
 
@@ -51,11 +51,15 @@ class PartitionSummary:
     @classmethod
     def from_states(cls, states: Iterable[CustomerState], clock_ms: int, config: CoreConfig) -> PartitionSummary:
         """Summarise the customers of one partition at the partition's clock."""
+        return cls.from_values((rfm_values(state, clock_ms, config) for state in states), clock_ms, config)
+
+    @classmethod
+    def from_values(cls, values: Iterable[RfmValues | None], clock_ms: int, config: CoreConfig) -> PartitionSummary:
+        """`from_states` from the customers' values at ``clock_ms`` (None: no orders)."""
         columns: tuple[list[int], list[int], list[int]] = ([], [], [])
-        for state in states:
-            values = rfm_values(state, clock_ms, config)
-            if values is not None:
-                for column, value in zip(columns, values):
+        for customer in values:
+            if customer is not None:
+                for column, value in zip(columns, customer):
                     column.append(value)
         grouped = [_groups(sorted(column), config) for column in columns]
         return cls(clock_ms, len(columns[0]), grouped[0][0], grouped[1][0], grouped[2][0],

@@ -31,6 +31,7 @@ occasion). Unknown (None) with fewer than two order days.
 from __future__ import annotations
 
 from bisect import bisect_right
+from dataclasses import dataclass
 from statistics import median
 from typing import Sequence
 
@@ -61,6 +62,48 @@ def rfm_values(state: CustomerState, clock_ms: int, config: CoreConfig) -> RfmVa
     low = bisect_right(times, clock_ms - config.trailing_days * DAY_MS)
     high = bisect_right(times, clock_ms)
     return (clock_ms - state.last_order_ms) // DAY_MS, high - low, sum(state.order_cents[low:high])
+
+
+_NEVER = 1 << 62
+"""An `RfmWindow` end for figures no clock can change (every order already in the window)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RfmWindow:
+    """A customer's RFM figures as `rfm_values` gives them at every clock in
+    ``[from_ms, until_ms)``: until an order leaves the trailing window or a newer one enters it,
+    only recency moves, and it follows from the last order alone.
+
+    Why: every partition summary needs every customer's values at the partition's clock, and
+    reading a million states from rocksdb every few seconds to compute them stalled the
+    worker. A window per customer is computed once and read again only when it ends or the
+    customer changes."""
+
+    last_order_ms: int
+    frequency: int
+    monetary_cents: int
+    from_ms: int
+    until_ms: int
+
+    def values(self, clock_ms: int) -> RfmValues | None:
+        """The values at ``clock_ms``; None outside the window (compute a new one)."""
+        if not self.from_ms <= clock_ms < self.until_ms:
+            return None
+        return (clock_ms - self.last_order_ms) // DAY_MS, self.frequency, self.monetary_cents
+
+
+def rfm_window(state: CustomerState, clock_ms: int, config: CoreConfig) -> RfmWindow | None:
+    """The `RfmWindow` that holds ``clock_ms``; None without orders."""
+    if state.last_order_ms is None:
+        return None
+    times = state.order_ms
+    horizon = config.trailing_days * DAY_MS
+    low = bisect_right(times, clock_ms - horizon)
+    high = bisect_right(times, clock_ms)
+    leaves = times[low] + horizon if low < len(times) else _NEVER
+    enters = times[high] if high < len(times) else _NEVER
+    return RfmWindow(state.last_order_ms, high - low, sum(state.order_cents[low:high]), clock_ms,
+                     min(leaves, enters))
 
 
 def score_higher_better(value: int, cuts: Sequence[int]) -> int:
