@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
-from streams.kafka_security import MECHANISMS, SCRAM_MECHANISMS
+from churnwatch.stack import certificates
+from streams.kafka_security import MECHANISMS, SCRAM_MECHANISMS, uses_sasl, uses_tls
 from streams.settings import Settings, SettingsError
 
 KAFKA_VERSION = "3.9.2"
@@ -43,11 +44,30 @@ class StackConfig:
     kafka_heap: str = "512m"
     kafka_security: Settings = Settings()
     """The settings whose CHURNWATCH_KAFKA_SECURITY_PROTOCOL / _SASL_* the broker is set up for:
-    with SASL_PLAINTEXT its client listener asks for that user (PLAIN and SCRAM-SHA-256/512)."""
+    its client listener speaks that protocol (TLS with SSL / SASL_SSL) and, with SASL_*, asks for
+    that user (PLAIN and SCRAM-SHA-256/512)."""
+
+    @property
+    def kafka_listener(self) -> str:
+        """Name and protocol of the client listener (PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL)."""
+        return self.kafka_security.kafka_security_protocol
 
     @property
     def kafka_sasl(self) -> bool:
-        return self.kafka_security.kafka_security_protocol == "SASL_PLAINTEXT"
+        return uses_sasl(self.kafka_security)
+
+    @property
+    def kafka_tls(self) -> bool:
+        return uses_tls(self.kafka_security)
+
+    @property
+    def redis_tls(self) -> bool:
+        return self.redis_url.startswith("rediss://")
+
+    @property
+    def redis_ca_certs(self) -> str:
+        """The CA file the Redis clients verify the server with (`ssl_ca_certs` of a rediss:// URL)."""
+        return parse_qs(urlparse(self.redis_url).query).get("ssl_ca_certs", [""])[0]
 
     @property
     def kafka_bootstrap(self) -> str:
@@ -72,6 +92,19 @@ class StackConfig:
     @property
     def kafka_pid(self) -> Path:
         return self.stack_dir / "run" / "kafka.pid"
+
+    @property
+    def tls_dir(self) -> Path:
+        """The stack's CA and server certificate (see `churnwatch.stack.certificates`)."""
+        return self.stack_dir / "tls"
+
+    @property
+    def tls_ca(self) -> Path:
+        return self.tls_dir / certificates.CA_FILE
+
+    @property
+    def tls_server(self) -> Path:
+        return self.tls_dir / certificates.SERVER_FILE
 
     @property
     def redis_dir(self) -> Path:
@@ -111,17 +144,19 @@ class StackConfig:
 def kafka_server_properties(cfg: StackConfig) -> str:
     """server.properties for a single KRaft node (broker + controller in one process).
 
-    With SASL_PLAINTEXT settings the client listener authenticates the configured user with
-    PLAIN or SCRAM (its SCRAM credentials are written when the storage is formatted); there is no
-    authorizer, so an authenticated user may do everything. TLS needs certificates the local
-    stack does not make: point churnwatch at a cluster that has them.
+    The client listener speaks the configured protocol. With SASL_* it authenticates the
+    configured user with PLAIN or SCRAM (its SCRAM credentials are written when the storage is
+    formatted); there is no authorizer, so an authenticated user may do everything. With SSL /
+    SASL_SSL it serves the stack's certificate from PEM files (`tls_server` holds key and chain,
+    the broker trusts `tls_ca` when it connects to itself); clients need no certificate. The
+    controller listener stays PLAINTEXT on loopback: only the broker itself talks to it.
 
     Single-node settings: replication 1 everywhere, a one-partition offsets topic (fast group
     coordination), no initial rebalance delay (tests and the demo start consumers often), and a
     small log-cleaner dedupe buffer so compaction of changelog topics fits the small heap.
     """
     h = cfg.kafka_host
-    listener = "SASL_PLAINTEXT" if cfg.kafka_sasl else "PLAINTEXT"
+    listener = cfg.kafka_listener
     props = {
         "process.roles": "broker,controller",
         "node.id": "1",
@@ -149,23 +184,38 @@ def kafka_server_properties(cfg: StackConfig) -> str:
         props.update({
             "sasl.enabled.mechanisms": ",".join(MECHANISMS),
             "sasl.mechanism.inter.broker.protocol": "PLAIN",
-            "listener.name.sasl_plaintext.plain.sasl.jaas.config":
+            f"listener.name.{listener.lower()}.plain.sasl.jaas.config":
                 "org.apache.kafka.common.security.plain.PlainLoginModule required "
                 f'username="{user}" password="{password}" user_{user}="{password}";',
-            **{f"listener.name.sasl_plaintext.{m}.sasl.jaas.config":
+            **{f"listener.name.{listener.lower()}.{m}.sasl.jaas.config":
                "org.apache.kafka.common.security.scram.ScramLoginModule required;"
                for m in (mechanism.lower() for mechanism in SCRAM_MECHANISMS)},
+        })
+    if cfg.kafka_tls:
+        props.update({
+            "ssl.keystore.type": "PEM",
+            "ssl.keystore.location": str(cfg.tls_server),
+            "ssl.truststore.type": "PEM",
+            "ssl.truststore.location": str(cfg.tls_ca),
         })
     return "".join(f"{k}={v}\n" for k, v in props.items())
 
 
 def redis_server_args(cfg: StackConfig) -> list[str]:
-    """Command line for a foreground redis-server bound to the configured address."""
+    """Command line for a foreground redis-server bound to the configured address.
+
+    With a rediss:// URL the port speaks only TLS (`--port 0` closes the plaintext one) with the
+    stack's certificate; clients need no certificate of their own (`--tls-auth-clients no`).
+    """
+    port = str(cfg.redis_port)
     args = [
-        "--bind", cfg.redis_host, "--port", str(cfg.redis_port),
+        "--bind", cfg.redis_host, *(["--port", "0", "--tls-port", port] if cfg.redis_tls else ["--port", port]),
         "--dir", str(cfg.redis_dir), "--daemonize", "no",
         "--save", "", "--appendonly", "no", "--protected-mode", "yes",
     ]
+    if cfg.redis_tls:
+        args += ["--tls-cert-file", str(cfg.tls_server), "--tls-key-file", str(cfg.tls_server),
+                 "--tls-ca-cert-file", str(cfg.tls_ca), "--tls-auth-clients", "no"]
     if cfg.redis_password:
         args += ["--requirepass", cfg.redis_password]
     return args

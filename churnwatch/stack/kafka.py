@@ -13,10 +13,10 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from churnwatch.stack import process
+from churnwatch.stack import certificates, process
 from churnwatch.stack.config import StackConfig, kafka_server_properties
 from churnwatch.stack.errors import StackError
-from streams.kafka_security import SCRAM_MECHANISMS, client_options, uses_tls
+from streams.kafka_security import SCRAM_MECHANISMS, client_options
 from streams.settings import Settings
 
 READY_MARKER = ".complete"
@@ -97,10 +97,9 @@ def write_config_and_format(cfg: StackConfig) -> Path:
 
 
 def start(cfg: StackConfig) -> int:
-    if uses_tls(cfg.kafka_security):
-        raise StackError(
-            f"CHURNWATCH_KAFKA_SECURITY_PROTOCOL={cfg.kafka_security.kafka_security_protocol}: the local stack "
-            "serves PLAINTEXT or SASL_PLAINTEXT; TLS needs a Kafka cluster with certificates (point CHURNWATCH_KAFKA at it)")
+    if cfg.kafka_tls:
+        certificates.prepare(cfg.tls_dir, cfg.kafka_security.kafka_ssl_cafile, "CHURNWATCH_KAFKA_SSL_CAFILE",
+                             f"set CHURNWATCH_KAFKA_SSL_CAFILE={cfg.tls_ca}")
     props = write_config_and_format(cfg)
     argv = (["java", f"-Xms{cfg.kafka_heap}", f"-Xmx{cfg.kafka_heap}", "-XX:+UseG1GC",
              "-Djava.awt.headless=true"] + _java_base(cfg)[1:] + ["kafka.Kafka", str(props)])
@@ -115,6 +114,7 @@ def metadata_ok(bootstrap: str, timeout: float = 3.0, security: Settings | None 
     try:
         consumer = KafkaConsumer(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000),
                                  connections_max_idle_ms=int(timeout * 1000) + 2000,
+                                 bootstrap_timeout_ms=int(timeout * 1000),  # a refused client: no 30 s wait
                                  **client_options(security or Settings()))
     except (KafkaError, OSError, ValueError):
         return False

@@ -33,11 +33,16 @@ class ServiceStatus:
         return f"{self.name:<6} {state:<5} {self.address:<28} {self.owner}{pid}  log: {self.log}{extra}"
 
 
+def _tls_detail(cfg: StackConfig, tls: bool, pid: int | None) -> str:
+    """Where the CA is, for a TLS server of ours: its clients must be set up with it."""
+    return f"TLS, clients verify it with the CA {cfg.tls_ca}" if tls and pid else ""
+
+
 def kafka_status(cfg: StackConfig) -> ServiceStatus:
     pid = process.read_pid(cfg.kafka_pid)
     ready = process.port_open(cfg.kafka_host, cfg.kafka_port) and kafka.metadata_ok(cfg.kafka_bootstrap, security=cfg.kafka_security)
     owner = "ours" if pid else ("external" if ready else "-")
-    detail = "" if ready or not pid else "process alive but not answering metadata requests"
+    detail = _tls_detail(cfg, cfg.kafka_tls, pid) if ready or not pid else "process alive but not answering metadata requests"
     return ServiceStatus("kafka", cfg.kafka_bootstrap, ready, owner, pid, str(cfg.kafka_log), detail)
 
 
@@ -46,7 +51,7 @@ def redis_status(cfg: StackConfig) -> ServiceStatus:
     ready = redis_server.ping(cfg.redis_url)
     owner = "ours" if pid else ("external" if ready else "-")
     address = f"{cfg.redis_host}:{cfg.redis_port}"
-    return ServiceStatus("redis", address, ready, owner, pid, str(cfg.redis_log))
+    return ServiceStatus("redis", address, ready, owner, pid, str(cfg.redis_log), _tls_detail(cfg, cfg.redis_tls, pid))
 
 
 def status(cfg: StackConfig) -> list[ServiceStatus]:

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import time
 
 import redis
 
-from churnwatch.stack import process
+from churnwatch.stack import certificates, process
+from churnwatch.stack.debian import install_for
 from churnwatch.stack.config import StackConfig, redis_server_args
 from churnwatch.stack.errors import StackError
 
 
 def ping(url: str, timeout: float = 1.0) -> bool:
-    """A real readiness probe: PING answered (with AUTH when the URL carries a password)."""
+    """A real readiness probe: PING answered (with AUTH when the URL carries a password; over TLS,
+    verified with the URL's `ssl_ca_certs`, when it is rediss://)."""
     try:
         client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
         try:
@@ -28,19 +29,12 @@ def ping(url: str, timeout: float = 1.0) -> bool:
 
 def ensure_binary() -> str:
     """Path of redis-server; installs the Debian package when missing and we are root."""
-    found = shutil.which("redis-server")
+    had = shutil.which("redis-server")
+    found = install_for("redis-server", "redis-server")
     if found:
-        return found
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        install = ["apt-get", "install", "-y", "-q", "redis-server"]
-        if subprocess.run(install, env=env, capture_output=True).returncode != 0:
-            subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True)
-            subprocess.run(install, env=env, capture_output=True)
-        found = shutil.which("redis-server")
-        if found:
+        if not had:
             _stop_distro_service()
-            return found
+        return found
     raise StackError(
         "redis-server not found: install it (Debian: sudo apt-get install -y redis-server) "
         "or point CHURNWATCH_REDIS at a running Redis"
@@ -56,6 +50,9 @@ def _stop_distro_service() -> None:
 
 def start(cfg: StackConfig) -> int:
     binary = ensure_binary()
+    if cfg.redis_tls:
+        certificates.prepare(cfg.tls_dir, cfg.redis_ca_certs, "ssl_ca_certs in CHURNWATCH_REDIS",
+                             f"add ?ssl_ca_certs={cfg.tls_ca} to CHURNWATCH_REDIS")
     cfg.redis_dir.mkdir(parents=True, exist_ok=True)
     return process.spawn([binary, *redis_server_args(cfg)], log_file=cfg.redis_log, pid_file=cfg.redis_pid)
 

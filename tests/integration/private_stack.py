@@ -18,12 +18,18 @@ from tests.stack_fixtures import free_port, isolated_settings
 
 
 @contextmanager
-def private_stack(tmp_path: Path, redis_password: str = "", **overrides: object) -> Iterator[tuple[Settings, StackConfig]]:
-    """Settings for a fresh stack on free ports (with `overrides`, e.g. Kafka SASL), and its config."""
-    auth = f":{redis_password}@" if redis_password else ""
-    settings = isolated_settings(kafka=f"127.0.0.1:{free_port()}", redis=f"redis://{auth}127.0.0.1:{free_port()}/0",
-                                 **overrides)
+def private_stack(tmp_path: Path, redis_password: str = "", redis_tls: bool = False,
+                  **overrides: object) -> Iterator[tuple[Settings, StackConfig]]:
+    """Settings for a fresh stack on free ports (with `overrides`, e.g. Kafka SASL or SASL_SSL), and
+    its config. With `redis_tls` Redis speaks only TLS (rediss://); the Redis and Kafka clients
+    verify the servers with the stack's CA, which `stack up` makes."""
     env = {"CHURNWATCH_STACK_DIR": str(tmp_path / "stack"), "CHURNWATCH_KAFKA_CONTROLLER_PORT": str(free_port())}
+    ca = StackConfig.from_settings(Settings(), env).tls_ca
+    auth = f":{redis_password}@" if redis_password else ""
+    redis = (f"rediss://{auth}127.0.0.1:{free_port()}/0?ssl_ca_certs={ca}" if redis_tls
+             else f"redis://{auth}127.0.0.1:{free_port()}/0")
+    settings = isolated_settings(kafka=f"127.0.0.1:{free_port()}", redis=redis,
+                                 **{"kafka_ssl_cafile": str(ca), **overrides})
     cfg = StackConfig.from_settings(settings, env)
     try:
         manager.up(cfg, fresh=True, echo=lambda line: None)
