@@ -84,6 +84,8 @@ class CustomerPipeline:
     """Tier -> customers with it in `tier_of`, kept as cards go out (counting a million
     customers every second cost more than publishing the cards)."""
     summaries_pending: set[int] = field(default_factory=set)
+    indexed_generation: int | None = None
+    """The consumer generation whose recovered table the indexes were rebuilt from."""
     rfm_windows: dict[str, RfmWindow | None] = field(default_factory=dict)
     """Customer -> the window of its RFM figures (None: no orders), for the population
     summaries; dropped when the customer changes (see `RfmWindow`)."""
@@ -231,9 +233,25 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
     def contract_topic(name: str) -> str:
         return name[len(prefix):] if prefix and name.startswith(prefix) else name
 
+    batch_turn = asyncio.Lock()
+    """One batch at a time: the release timer's batches and the consumer's must not interleave
+    while a batch waits for its alerts to be acknowledged (its states are not written yet), and
+    the indexes are not rebuilt in that wait either."""
+
     @pipeline.state.on_recover
     async def on_recover() -> None:
-        pipeline.rebuild_indexes(owned_partitions())
+        """Faust calls this after it resumed the flow, so the consumer may have fetched this
+        generation's records already: they wait (`indexes_ready`), and a batch in its alert
+        wait finishes first. A batch applied with the gates and engines of before the rebuild,
+        or states written behind the rebuild's back, left held events no gate knew of: cards
+        stuck behind (found by the one-SIGKILL card test, in CI and locally)."""
+        generation = app.consumer_generation_id
+        async with batch_turn:
+            pipeline.rebuild_indexes(owned_partitions())
+        pipeline.indexed_generation = generation
+
+    def indexes_ready(generation: int) -> bool:
+        return pipeline.indexed_generation == generation
 
     @app.agent(source, name="customers")
     async def customer_agent(stream: faust.StreamT) -> None:
@@ -245,16 +263,13 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
         """
         consumer = app.consumer
         if isinstance(consumer, BatchingConsumer):
-            consumer.route_batches(source.topics, handle_messages, compacted=[settings.customers_topic])
+            consumer.route_batches(source.topics, handle_messages, compacted=[settings.customers_topic],
+                                   ready=indexes_ready)
         async for batch in stream.take_events(settings.batch_size, settings.batch_within):
             await handle_messages([event.message for event in batch])
 
     async def handle_messages(messages: list) -> None:
         await handle_or_stop(messages)
-
-    batch_turn = asyncio.Lock()
-    """One batch at a time: the release timer's batches and the consumer's must not interleave
-    while a batch waits for its alerts to be acknowledged (its states are not written yet)."""
 
     async def handle_or_stop(messages: list, wake: list[int] | tuple = ()) -> None:
         async with batch_turn:
@@ -333,7 +348,7 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
     async def release_vouched() -> None:
         """Held events that only waited for the other topics to be fetched once more (see
         `agents.core.gate`) leave the gate now, not with the next record or tick."""
-        if app.rebalancing:
+        if app.rebalancing or not indexes_ready(app.consumer_generation_id):
             return
         waiting = [p for p, work in pipeline.work.items() if work.gate.awaiting_vouch and p in pipeline.last_event]
         if waiting:

@@ -133,8 +133,14 @@ class BatchingConsumer(faust_aiokafka.Consumer):
     _confirmed_gaps: dict
     """TP -> (expected offset, offset found) of a jump seen twice: a real gap in the log."""
 
+    _ready: Callable[[int], bool] | None = None
+
     def route_batches(self, topics: Iterable[str], handler: BatchHandler,
-                      compacted: Iterable[str] = ()) -> None:
+                      compacted: Iterable[str] = (), ready: Callable[[int], bool] | None = None) -> None:
+        """Send the records of `topics` to `handler`, a fetch at a time; `compacted` topics may
+        have gaps; a batch waits until `ready(generation)` (the handler's indexes are rebuilt
+        for the generation it was fetched in)."""
+        self._ready = ready
         self._batch_topics = frozenset(topics)
         self._contiguous_topics = self._batch_topics - frozenset(compacted)
         self._confirmed_gaps = {}
@@ -184,6 +190,22 @@ class BatchingConsumer(faust_aiokafka.Consumer):
             if self.transport.app.should_stop:
                 return
             raise
+
+    _fetch_returned_at: float | None = None
+    _batch_started_at: float | None = None
+
+    def diagnostics(self) -> dict:
+        """Where the input path stands, for `GET /status`: a stalled worker shows whether it
+        waits for a fetch, a seek, a paused partition or its batch handler."""
+        now = time.monotonic()
+        return {
+            "generation": self.app.consumer_generation_id,
+            "seeked_generation": self._seeked_generation,
+            "flow_active": self.flow_active,
+            "paused": sorted(f"{tp.topic}:{tp.partition}" for tp in self._paused_partitions),
+            "seconds_since_fetch": None if self._fetch_returned_at is None else round(now - self._fetch_returned_at, 1),
+            "batch_running_for": None if self._batch_started_at is None else round(now - self._batch_started_at, 1),
+        }
 
     async def _read_one_fetch(self) -> None:
         """Faust's loop body for one `getmany`, with the batch path for the input topics.
@@ -237,6 +259,7 @@ class BatchingConsumer(faust_aiokafka.Consumer):
                 await self.wait_first(self.callback(message), self.suspend_flow.wait())
                 delivered[tp] = offset
             read_offset[tp] = offset
+        self._fetch_returned_at = time.monotonic()
         if batch:
             await self._handle_batch(batch, generation, delivered)
 
@@ -249,6 +272,9 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         await self._maybe_commit()
         await self.app.flow_control.acquire()
         await self.app.producer.buffer.wait_until_ebb()
+        ready = self._ready
+        while ready is not None and not ready(generation) and self.app.consumer_generation_id == generation:
+            await self.sleep(0.02)
         if self.app.consumer_generation_id != generation or not self.flow_active:
             return  # a rebalance began: these partitions are re-read by their next owner
         assert self._batch_handler is not None
@@ -258,7 +284,9 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         # card test: orders dead-lettered as late).
         for message in batch:
             delivered[message.tp] = message.offset
+        self._batch_started_at = time.monotonic()
         await self._batch_handler(batch)
+        self._batch_started_at = None
         ack = self.ack
         for message in batch:
             ack(message)

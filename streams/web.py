@@ -55,13 +55,16 @@ def register_views(app: faust.App, pipeline: CustomerPipeline) -> None:
     class Status(View):
         async def get(self, request: Request) -> Response:
             """Per partition this worker owns: event-time clock, watermark, customers holding
-            events at the gate, newest event time read per topic (no customer data)."""
+            events at the gate, newest event time read per topic (no customer data); and where the
+            input path stands (`BatchingConsumer.diagnostics`)."""
             partitions = {
                 p: {"clock": w.gate.clock_ms, "watermark": w.gate.watermark_ms, "holding": w.gate.holding,
                     "newest_read": w.gate.newest_read, "evaluations": w.engine.evaluations}
                 for p, w in sorted(pipeline.work.items())
             }
-            return self.json({"partitions": partitions})
+            consumer = app.consumer
+            diagnostics = consumer.diagnostics() if hasattr(consumer, "diagnostics") else None
+            return self.json({"partitions": partitions, "consumer": diagnostics})
 
     @app.page("/population")
     class Population(View):

@@ -140,3 +140,26 @@ def wait_until(predicate, timeout: float = 60.0, interval: float = 0.5, what: st
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
+
+
+def dead_letter_reasons(settings: Settings) -> dict[str, int]:
+    """Reason -> records in the run's dead-letter topic (every worker's, dead ones included: a
+    killed worker's metrics die with it, its dead letters stay in Kafka)."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka, enable_auto_commit=False, consumer_timeout_ms=3000)
+    try:
+        partitions = [TopicPartition(settings.dlq_topic, p) for p in consumer.partitions_for_topic(settings.dlq_topic) or ()]
+        if not partitions:
+            return {}
+        consumer.assign(partitions)
+        consumer.seek_to_beginning()
+        end, reasons = consumer.end_offsets(partitions), {}
+        while any(consumer.position(tp) < end[tp] for tp in partitions):
+            for records in consumer.poll(timeout_ms=1000).values():
+                for record in records:
+                    reason = json.loads(record.value)["reason"]
+                    reasons[reason] = reasons.get(reason, 0) + 1
+        return reasons
+    finally:
+        consumer.close()

@@ -73,6 +73,16 @@ for the id memory and the trailing orders, a new 28-day block for the rest: ofte
 keep the state small, rare enough to stay off the per-event cost."""
 
 
+def is_late(state: CustomerState, occurred_ms: int, config: CoreConfig) -> bool:
+    """Too old to apply: beyond the lateness allowance behind the customer's newest event, or at
+    or before the floor the id memory's cap set (see the module docstring)."""
+    newest = state.max_event_ms
+    if newest is None:
+        return False
+    floor = state.dedupe_floor_ms
+    return occurred_ms < newest - config.lateness_days * DAY_MS or (floor is not None and occurred_ms <= floor)
+
+
 def apply_event(state: CustomerState | None, event: Event, config: CoreConfig) -> tuple[CustomerState, Outcome]:
     """Apply ``event`` to ``state`` (a new state when ``None``); see the module docstring."""
     if state is None:
@@ -81,13 +91,9 @@ def apply_event(state: CustomerState | None, event: Event, config: CoreConfig) -
     if kind is Profile:
         return state, _apply_profile(state, event)
     occurred = event.occurred_ms
+    if is_late(state, occurred, config):
+        return state, "late"
     newest = state.max_event_ms
-    if newest is not None:
-        if occurred < newest - config.lateness_days * DAY_MS:
-            return state, "late"
-        floor = state.dedupe_floor_ms
-        if floor is not None and occurred <= floor:
-            return state, "late"
     event_id = event.event_id
     seen = state.seen_events
     if event_id in seen:

@@ -76,6 +76,11 @@ class CustomerState:
     seen_orders: dict[str, int] = field(default_factory=dict)
     """Order id -> occurred_ms, same memory as ``seen_events``."""
 
+    read_to: dict[str, int] = field(default_factory=dict)
+    """Input topic -> the newest source offset of this customer's records applied or held there.
+    A record at or below it already reached this state: a copy re-read after a crash or a
+    rebalance (see `agents.batch.process_batch`)."""
+
     alerts: dict[str, Any] = field(default_factory=dict)
     """Opaque to the core: owned by the alert rules; persisted as is."""
     held: list[list] = field(default_factory=list)
@@ -115,7 +120,8 @@ class CustomerState:
         for key, value in (("inv", self.invoices), ("pp", self.pending_payments),
                            ("si", self.settled_invoices), ("co", self.open_complaints),
                            ("cn", self.complaint_opens), ("cr", self.resolved_complaints),
-                           ("se", self.seen_events), ("so", self.seen_orders), ("al", self.alerts)):
+                           ("se", self.seen_events), ("so", self.seen_orders), ("rt", self.read_to),
+                           ("al", self.alerts)):
             if value:
                 d[key] = value
         if self.held:
@@ -148,6 +154,7 @@ class CustomerState:
         s.resolved_complaints = d.get("cr", {})
         s.seen_events = d.get("se", {})
         s.seen_orders = d.get("so", {})
+        s.read_to = d.get("rt", {})
         s.alerts = d.get("al", {})
         s.held = [[occurred, rank, offset, from_row(row)] for occurred, rank, offset, row in d.get("hd", ())]
         return s

@@ -14,7 +14,7 @@ import redis
 from churnwatch.simulation.spec import SimulationSpec
 from streams.topics import ensure_topics
 from tests.integration.card_truth import expected_cards, produce_simulation, wait_for_cards
-from tests.stack_fixtures import free_port, isolated_settings, start_worker, wait_until
+from tests.stack_fixtures import dead_letter_reasons, free_port, isolated_settings, start_worker, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -67,6 +67,7 @@ def test_sigkill_mid_replay_loses_and_doubles_nothing(test_stack, tmp_path):
     try:
         second.wait_ready(timeout=180)
         wait_for_cards(truth, _fetcher([second]), timeout=600)
+        assert dead_letter_reasons(settings) == {}, "copies re-read after the crash are duplicates, not late events"
     finally:
         second.stop()
 
@@ -130,6 +131,7 @@ def test_a_worker_joining_and_leaving_while_events_flow_changes_no_card(test_sta
             return [cid for cid in truth.cards if (published(cid) or {}).get("version") != served(cid)["version"]]
         wait_until(lambda: not stale_in_redis(), timeout=60, what="Redis to hold every card's latest version")
         assert joiner_dead == 0, "no event dead-lettered as late while the joiner owned partitions"
+        assert dead_letter_reasons(settings) == {}, "copies re-read after the rebalances are duplicates, not late events"
     finally:
         first.stop()
         if joiner is not None:

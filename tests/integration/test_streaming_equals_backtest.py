@@ -20,7 +20,7 @@ from churnwatch.simulation.generator import simulate
 from churnwatch.simulation.spec import SimulationSpec
 from streams.topics import ensure_topics
 from tests.integration.card_truth import expected_cards, produce_simulation, wait_for_cards
-from tests.stack_fixtures import isolated_settings, start_worker, wait_until
+from tests.stack_fixtures import dead_letter_reasons, isolated_settings, start_worker, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -130,6 +130,7 @@ def test_a_worker_killed_three_times_raises_no_new_alert_ids(test_stack, tmp_pat
         _wait_for_end(successor, partition_end)
         wait_for_cards(truth, lambda cid: successor.get(f"/customers/{cid}").json(), timeout=300)
         streamed = _streamed_alerts(settings)
+        assert dead_letter_reasons(settings) == {}, "copies re-read after the crashes are duplicates, not late events"
     finally:
         successor.stop()
     expected_ids = {a["alert_id"] for a in expected}

@@ -99,6 +99,7 @@ def test_batches_out_of_step_give_the_same_states_as_time_order():
     assert alerts == expected_alerts and any(a["kind"] == "complaint_unresolved" for a in alerts)
     for cid, state in expected.items():
         got = table[cid].to_dict()
+        assert set(got.pop("rt")) == {"orders", "payments", "complaints"}, "source offsets: the worker's own"
         assert got == state.to_dict(), cid
 
 
