@@ -97,7 +97,7 @@ def test_records_fetched_before_the_generations_seek_are_held_back_for_it():
 class _Handing(BatchingConsumer):
     """`_handle_batch` with the broker-side waits stubbed out; handled and acked records kept."""
 
-    flow_active = True
+    flow_active, should_stop = True, False
 
     def __init__(self, ready):
         async def no_wait():
@@ -148,3 +148,18 @@ def test_a_batch_whose_generation_ends_while_it_waits_is_dropped_unacked():
 
     asyncio.run(run())
     assert consumer.handled == consumer.acked == []
+
+
+def test_the_seek_rewinds_input_partitions_that_have_no_committed_offset():
+    """Faust seeks only partitions with a committed offset; the others kept the fetcher's
+    position, past the records held back before the seek, and were never read."""
+    consumer = _consumer(committed=10)
+    consumer._committed_offset = {ORDERS: 10}
+    rewound = []
+
+    async def seek_to_beginning(*partitions):
+        rewound.extend(partitions)
+    consumer._thread = SimpleNamespace(seek_to_beginning=seek_to_beginning)
+    consumer.assignment = lambda: {ORDERS, PROFILES, TP("churnwatch-customer-state-changelog", 0)}
+    asyncio.run(consumer._rewind_never_committed())
+    assert [(tp.topic, tp.partition) for tp in rewound] == [("customers", 0)]
