@@ -49,6 +49,9 @@ log = logging.getLogger(__name__)
 _UNKNOWN = object()
 """No `RfmWindow` computed yet (None means: the customer has no orders)."""
 
+SUMMARY_CHUNK = 2000
+"""Customers summarised between two yields to the event loop (see `summarise`)."""
+
 CARD_TIME_SHARE = 0.2
 """The share of each publish interval that card building may take (see `publish_cards`)."""
 
@@ -108,11 +111,12 @@ class CustomerPipeline:
         partition = partition_of(state.customer_id, self.settings.partitions)
         return build_card(state, self.clock_ms(partition), self.board.thresholds(), self.core, open_alerts(state))
 
-    def rfm_values_of(self, partition: int) -> Iterator[RfmValues | None]:
-        """Every customer's RFM values at the partition's clock; a state is read only for a
-        customer without a window that holds the clock."""
-        clock, windows = self.clock_ms(partition), self.rfm_windows
-        for customer_id in self.customers_by_partition.get(partition, ()):
+    def rfm_values_of(self, partition: int, clock: int) -> Iterator[RfmValues | None]:
+        """Every customer's RFM values at `clock`; a state is read only for a customer without
+        a window that holds the clock. Iterates a copy of the customers: the caller may let
+        batches run in between."""
+        windows = self.rfm_windows
+        for customer_id in list(self.customers_by_partition.get(partition, ())):
             window = windows.get(customer_id, _UNKNOWN)
             values = window.values(clock) if isinstance(window, RfmWindow) else None
             if window is _UNKNOWN or (window is not None and values is None):
@@ -438,13 +442,27 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
         """Summarise each partition this worker actively owns and share it with all workers."""
         active = owned_partitions()
         refresh, pipeline.summaries_pending = pipeline.summaries_pending & active, set()
+        generation = app.consumer_generation_id
         for partition in sorted(refresh | (active - set(pipeline.board.reported_partitions()))):
-            summary = PartitionSummary.from_values(pipeline.rfm_values_of(partition), pipeline.clock_ms(partition), core)
+            summary = await summarise(partition)
+            if app.consumer_generation_id != generation:
+                return  # a rebalance: the new owners summarise their partitions
             population.send_soon(key=str(partition).encode(), value=summary_message(summary))
         age = pipeline.board.age_seconds()
         if age is not None:
             metrics.population_age.set(age)
         refresh_cards_for_new_thresholds()
+
+    async def summarise(partition: int) -> PartitionSummary:
+        """The partition's summary, letting batches and lookups run every `SUMMARY_CHUNK`
+        customers: the first pass after a start reads every state (a million customers in
+        rocksdb blocked the worker for minutes)."""
+        clock, values = pipeline.clock_ms(partition), []
+        for n, customer in enumerate(pipeline.rfm_values_of(partition, clock), 1):
+            values.append(customer)
+            if n % SUMMARY_CHUNK == 0:
+                await asyncio.sleep(0)
+        return PartitionSummary.from_values(values, clock, core)
 
     refreshed = {"thresholds": None, "at": float("-inf")}  # not 0: monotonic() starts at boot
 

@@ -56,13 +56,13 @@ def test_partition_summaries_from_windows_equal_those_from_states_and_follow_cha
             pipeline.work_for(partition).gate.known_max_ms = clock_day * DAY_MS
             states = [table[c] for c in pipeline.customers_by_partition.get(partition, ())]
             expected = PartitionSummary.from_states(states, clock_day * DAY_MS, CORE)
-            assert PartitionSummary.from_values(pipeline.rfm_values_of(partition), clock_day * DAY_MS, CORE) == expected
+            assert PartitionSummary.from_values(pipeline.rfm_values_of(partition, clock_day * DAY_MS), clock_day * DAY_MS, CORE) == expected
     changed = next(iter(table))
     table[changed] = apply_event(table[changed], _order(changed, 99, 1190), CORE)[0]
     partition = partition_of(changed, settings.partitions)
     pipeline.remember(changed, partition)
     states = [table[c] for c in pipeline.customers_by_partition[partition]]
-    assert (PartitionSummary.from_values(pipeline.rfm_values_of(partition), 1200 * DAY_MS, CORE)
+    assert (PartitionSummary.from_values(pipeline.rfm_values_of(partition, 1200 * DAY_MS), 1200 * DAY_MS, CORE)
             == PartitionSummary.from_states(states, 1200 * DAY_MS, CORE))
 
 
