@@ -30,20 +30,29 @@ from streams.settings import Settings, SettingsError
 @click.option("--seed", type=int, default=7, show_default=True, help="Simulation seed.")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="Workers of the scale-out phase (1 skips it).")
+@click.option("--state-customers", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Customers of the state-scale phase: their states are written into a rocksdb worker's "
+                   "changelog, then recovery (from the changelog, then from rocksdb), card lookups and memory "
+                   "are measured. 0 skips it; the issue's scale is 1000000.")
+@click.option("--only-state", is_flag=True,
+              help="Run only the state-scale phase (after the idle worker); needs --state-customers.")
 @click.option("--json", "json_out", is_flag=False, flag_value="-", default=None, metavar="[FILE]",
               help="Also write the figures as JSON to FILE (to stdout when no FILE is given).")
 def bench_command(orders: int, customers: int, rate: int | None, latency_seconds: float, partitions: int, seed: int,
-                  workers: int, json_out: str | None) -> None:
+                  workers: int, state_customers: int, only_state: bool, json_out: str | None) -> None:
     """Measure a real worker beside a plain aiokafka consumer, in one run on this machine.
 
     Throughput (events/s, and the ratio to the baseline), event-to-processed latency at a fixed
     offered rate (p50/p95/p99), worker memory per 100,000 customers, and cold recovery time of
     a new worker restoring the state from the changelog, and the throughput of several workers.
+    With --state-customers: the same at scale in rocksdb (recovery, card lookup latency, memory).
     """
     from churnwatch.bench.report import parameters_line, render_table
     from churnwatch.bench.run import BenchParams, run_bench
     from churnwatch.bench.worker import WorkerFailed
 
+    if only_state and not state_customers:
+        raise click.UsageError("--only-state needs --state-customers N (N > 0)")
     try:
         base = Settings.from_env()
     except SettingsError as exc:
@@ -51,7 +60,8 @@ def bench_command(orders: int, customers: int, rate: int | None, latency_seconds
     progress = Console(stderr=True)
     screen = Console(stderr=json_out == "-")
     params = BenchParams(orders=orders, customers=customers, rate=rate, latency_seconds=latency_seconds,
-                         partitions=partitions, seed=seed, workers=workers)
+                         partitions=partitions, seed=seed, workers=workers, state_customers=state_customers,
+                         only_state=only_state)
     try:
         report = run_bench(params, base, lambda line: progress.print(f"[dim]bench:[/] {line}", highlight=False))
     except (WorkerFailed, RuntimeError, TimeoutError) as exc:

@@ -83,6 +83,10 @@ def render_table(report: BenchReport, title: str = "churnwatch bench") -> Table:
 
 def parameters_line(report: BenchReport) -> str:
     p, m = report.parameters, report.machine
-    return (f"{p['orders']:,} orders, {p['customers']:,} customers, {p['partitions']} partitions, "
-            f"latency phase {p['rate']:,} orders/s for {p['latency_seconds']:g} s; "
+    phases = [] if p.get("only_state") else [
+        f"{p['orders']:,} orders, {p['customers']:,} customers, latency phase {p['rate']:,} orders/s for "
+        f"{p['latency_seconds']:g} s"]
+    if p.get("state_customers"):
+        phases.append(f"state phase {p['state_customers']:,} customers in rocksdb")
+    return (f"{'; '.join(phases)}; {p['partitions']} partitions; "
             f"{m['nproc']} CPUs, {m['memory_total_mb']:,} MB RAM, load {m['loadavg_at_start']}")

@@ -13,7 +13,13 @@ Order (each phase measures one thing, on a machine as calm as the bench can make
 7. recovery: the worker is stopped (SIGTERM) and a new one joins the same group with an empty
    data dir; timed from process start until /readyz answers 200 and sample cards are complete;
 8. scale-out: W workers (a new consumer group) read the same topics from the start; their
-   combined events/s from the moment all of them are ready (the group has settled) to the end.
+   combined events/s from the moment all of them are ready (the group has settled) to the end;
+9. state scale (``--state-customers N``; ``--only-state`` runs it after the idle worker alone):
+   N customers' states written straight into the changelog of a new app id
+   (`churnwatch.bench.state_scale`); a rocksdb worker with an empty data dir is timed from
+   process start to /readyz 200 and sample cards (cold recovery from the changelog); card
+   lookups by id (client-side quantiles), its RSS; then SIGTERM and a new process on the same
+   data dir, timed the same way (cold recovery from rocksdb).
 Clean-up (workers, topics, Redis keys, temporary files) runs whatever happens.
 """
 
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import os
 import platform
+import random
 import shutil
 import socket
 import tempfile
@@ -29,17 +36,20 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from churnwatch.bench import cleanup
 from churnwatch.bench.baseline import run_baseline
-from churnwatch.bench.measure import Histogram, Scrape, parse_kib_field, per_100k_customers_mb, quantile, rate
+from churnwatch.bench.measure import (Histogram, Scrape, parse_kib_field, per_100k_customers_mb, quantile, rate,
+                                      sample_quantile)
 from churnwatch.bench.report import BenchReport
+from churnwatch.bench.state_scale import TEMPLATE_CUSTOMERS, ScaledStates, build_templates, produce_changelog
 from churnwatch.bench.worker import Worker, WorkerFailed
+from churnwatch.bench.worker_log import longest_stall, overlapping_timers, replayed_records
 from churnwatch.bench.workload import Workload, build_workload, live_orders, produce_all, produce_paced
 from churnwatch.producer import EventProducer
 from streams.settings import Settings
-from streams.topics import ensure_topics
+from streams.topics import TopicSpec, ensure_topics
 
 Echo = Callable[[str], None]
 POLL_SECONDS = 0.25
@@ -54,6 +64,15 @@ AUTO_RATE_SHARE = 0.25
 Live traffic comes in small batches, which cost more per event than a backlog's full ones, so the
 share is well below 1: the figure should be processing latency, not the growth of a backlog (the
 drain time in the notes says whether the worker kept up)."""
+CARD_LOOKUPS = 2_000
+"""Card requests of the state-scale phase (random customers): enough for a p99 of 20 samples."""
+MISSING_LOOKUPS = 200
+READY_SECONDS_PER_CUSTOMER = 0.001
+"""The state-scale workers may take this long per customer beyond the usual timeouts (readiness,
+sample cards, population summaries): at a million customers a start-up scan is minutes long."""
+LOOKUP_TIMEOUT = 120.0
+"""A card request of the state-scale phase waits this long: a lookup held up by a blocked event
+loop is part of what is measured, not an error."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +86,15 @@ class BenchParams:
     seed: int = 7
     workers: int = 2
     """Workers of the scale-out phase (1: no scale-out phase)."""
+    state_customers: int = 0
+    """Customers of the state-scale phase (0: no such phase; the issue's scale is 1,000,000)."""
+    only_state: bool = False
+    """Skip every phase but the idle worker and the state-scale phase."""
+
+
+def changelog_topic(settings: Settings) -> str:
+    """The `customer-state` table's changelog, as Faust names it (``<app id>-<table>-changelog``)."""
+    return f"{settings.app_id}-customer-state-changelog"
 
 
 def free_port() -> int:
@@ -102,6 +130,7 @@ class BenchRun:
             parameters={
                 "orders": params.orders, "customers": params.customers, "rate": params.rate,
                 "latency_seconds": params.latency_seconds, "partitions": params.partitions, "seed": params.seed,
+                "state_customers": params.state_customers, "only_state": params.only_state,
                 "kafka": base.kafka, "namespace": self.namespace, "store": "memory://",
                 "batch_size": base.batch_size, "batch_within": base.batch_within,
                 "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -111,8 +140,9 @@ class BenchRun:
 
     # -- workers -------------------------------------------------------------------------------
 
-    def _start_worker(self, settings: Settings, name: str) -> Worker:
-        settings = settings.with_overrides(web_port=free_port(), data_dir=self.workdir / f"data-{name}")
+    def _start_worker(self, settings: Settings, name: str, data_dir: Path | None = None) -> Worker:
+        """A worker on a free port; its data dir is ``data-<name>`` unless one is given (a restart)."""
+        settings = settings.with_overrides(web_port=free_port(), data_dir=data_dir or self.workdir / f"data-{name}")
         worker = Worker.start(settings, self.workdir / f"{name}.log")
         self.workers.append(worker)
         self.echo(f"{name} worker: pid {worker.pid}, {settings.web_url}, log {worker.log_path}")
@@ -299,16 +329,7 @@ class BenchRun:
         restarted = self._start_worker(self.settings, "recovered")
         ready_at = restarted.wait_ready()
         sample = sorted(expected)[:: max(1, len(expected) // SAMPLE_CARDS)][:SAMPLE_CARDS]
-        deadline = time.monotonic() + 120
-        while True:
-            wrong = [cid for cid in sample if self._orders_on_card(restarted, cid) != expected[cid]]
-            if not wrong:
-                break
-            if time.monotonic() > deadline:
-                raise WorkerFailed(f"{len(wrong)} of {len(sample)} cards incomplete 120 s after /readyz, "
-                                   f"e.g. {wrong[0]}")
-            time.sleep(POLL_SECONDS)
-        complete_at = time.monotonic()
+        complete_at = self._wait_cards(restarted, {cid: expected[cid] for cid in sample})
         self.report.add("recovery_s", "cold recovery", complete_at - restarted.started, "s",
                         f"new process, empty data dir, same group, after SIGTERM of the old one: process start "
                         f"-> /readyz 200 ({ready_at - restarted.started:.1f} s) and {len(sample)} sample cards "
@@ -316,26 +337,200 @@ class BenchRun:
                         f"(an empty worker is ready {empty_startup:.1f} s after start)")
         self.echo(f"recovery: {complete_at - restarted.started:.1f} s")
 
-    def _orders_on_card(self, worker: Worker, customer_id: str) -> int | None:
-        status, card = worker.get_json(f"/customers/{customer_id}")
-        return card["lifetime"]["orders"] if status == 200 else None
+    def _wait_cards(self, worker: Worker, orders: Mapping[str, int], timeout: float = 120.0) -> float:
+        """Poll until the card of each customer in ``orders`` shows that many orders; the
+        time.monotonic() when all did (a recovered worker answers /readyz before it serves them)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            wrong = [cid for cid, count in orders.items() if self._orders_on_card(worker, cid) != count]
+            if not wrong:
+                return time.monotonic()
+            if time.monotonic() > deadline:
+                raise WorkerFailed(f"{len(wrong)} of {len(orders)} cards incomplete {timeout:.0f} s after "
+                                   f"/readyz, e.g. {wrong[0]}:\n{worker.log_tail()}")
+            time.sleep(POLL_SECONDS)
 
-    def _changelog_records(self) -> int:
+    def _orders_on_card(self, worker: Worker, customer_id: str) -> int | None:
+        answer = worker.poll_json(f"/customers/{customer_id}")
+        return answer[1]["lifetime"]["orders"] if answer is not None and answer[0] == 200 else None
+
+    def _changelog_records(self, settings: Settings | None = None) -> int:
+        """Records in the changelog of ``settings``' app (default: the run's main app)."""
         from kafka import KafkaConsumer, TopicPartition
 
-        topic = f"{self.settings.app_id}-customer-state-changelog"
-        consumer = KafkaConsumer(bootstrap_servers=self.settings.kafka)
+        settings = settings or self.settings
+        topic = changelog_topic(settings)
+        consumer = KafkaConsumer(bootstrap_servers=settings.kafka)
         try:
             partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
             return sum(consumer.end_offsets(partitions).values()) if partitions else 0
         finally:
             consumer.close()
 
+    # -- state scale -------------------------------------------------------------------------
+
+    def state_scale(self, idle: int) -> None:
+        """N customers in rocksdb on one worker: recovery from the changelog, population summaries,
+        card lookups, RSS; then recovery of a new process from the same rocksdb files."""
+        n = self.params.state_customers
+        settings = self.settings.with_overrides(topic_prefix=self.namespace + "state-", app_id=self.namespace + "state",
+                                                store="rocksdb://")
+        states = self._produce_states(settings, n)
+        rng = random.Random(self.params.seed)
+        sample = {states.customer_id(i): states.template(i).orders for i in rng.sample(range(n), min(n, SAMPLE_CARDS))}
+        data_dir = self.workdir / "data-state"
+        self._state_from_changelog(settings, states, sample, data_dir, idle, rng)
+        self._state_from_rocksdb(settings, sample, data_dir)
+
+    def _state_from_changelog(self, settings: Settings, states: ScaledStates, sample: Mapping[str, int],
+                              data_dir: Path, idle: int, rng: random.Random) -> None:
+        n = states.customers
+        worker = self._start_worker(settings, "state", data_dir)
+        recovered = self._timed_recovery(worker, sample, n)
+        self.report.add("state_recovery_changelog_s", "state: cold recovery from the changelog", recovered, "s",
+                        f"rocksdb worker, empty data dir: process start -> /readyz 200 and {len(sample)} random "
+                        f"sample cards; {n:,} customers; {self._replayed(worker, settings)}")
+        self.echo(f"state: recovered {n:,} customers from the changelog in {recovered:.1f} s")
+        self._population_ready(worker, n)
+        self._card_lookups(worker, states, rng)
+        self._state_memory(worker, idle, n)
+        stall, timers = self._loop_stalls(worker)
+        self.report.add("state_loop_stall_s", "state: longest event-loop stall", stall, "s",
+                        f"largest drift of a Faust timer in the worker's log from its start to after the lookups "
+                        f"(no request is answered meanwhile); {timers}")
+        worker.stop()
+
+    def _state_from_rocksdb(self, settings: Settings, sample: Mapping[str, int], data_dir: Path) -> None:
+        n = self.params.state_customers
+        written = self._changelog_records(settings) - n
+        worker = self._start_worker(settings, "state-restart", data_dir)
+        recovered = self._timed_recovery(worker, sample, n)
+        stall, _ = self._loop_stalls(worker)
+        self.report.add("state_recovery_rocksdb_s", "state: cold recovery from rocksdb", recovered, "s",
+                        f"new process on the same data dir after SIGTERM of the first, timed the same way; the "
+                        f"first wrote {written:,} changelog records while it ran; {self._replayed(worker, settings)}; "
+                        f"longest event-loop stall until the sample cards {stall:.1f} s")
+        self.echo(f"state: recovered {n:,} customers from rocksdb in {recovered:.1f} s")
+        worker.stop()
+
+    def _loop_stalls(self, worker: Worker) -> tuple[float, str]:
+        """The longest event-loop stall in the worker's log so far, and its overrunning timers."""
+        text = worker.log_path.read_text(errors="replace")
+        runs = sorted(overlapping_timers(text).items(), key=lambda item: -item[1])
+        named = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in runs) or "none"
+        return longest_stall(text), f"timers that overran their interval: {named}"
+
+    def _replayed(self, worker: Worker, settings: Settings) -> str:
+        """What the worker's log says its recovery read from the changelog."""
+        records = replayed_records(worker.log_path.read_text(errors="replace"), changelog_topic(settings))
+        if records is None:
+            return "changelog records read: unknown (no recovery tables in the worker log)"
+        return f"{records:,} changelog records read (Faust's recovery tables in the worker log)"
+
+    def _produce_states(self, settings: Settings, n: int) -> ScaledStates:
+        """Template states built with the core, then N re-identified ones written into the
+        changelog, created beforehand as Faust creates it (compacted, same partitions)."""
+        from agents.core.config import load_core_config
+        from agents.core.rules.config import load_rules_config
+
+        topic = changelog_topic(settings)
+        ensure_topics(settings)  # first: the broker's metadata has them by the time the producer starts
+        ensure_topics(settings, [TopicSpec(topic, settings.partitions, {"cleanup.policy": "compact"})])
+        started = time.monotonic()
+        core = load_core_config(settings.config_dir / "core.toml")
+        rules = load_rules_config(settings.config_dir / "rules.toml")
+        templates = build_templates(min(n, TEMPLATE_CUSTOMERS), settings.topic_prefix, int(time.time() * 1000), core,
+                                    rules, self.params.seed)
+        states = ScaledStates(settings.topic_prefix, n, templates)
+        built = time.monotonic()
+        produce_changelog(settings, topic, states.records(settings.partitions))
+        produced = time.monotonic()
+        megabytes = sum(len(t.encoded) for t in templates) / len(templates) * n / 1e6
+        self.report.add("state_produce_s", "state: changelog produced", produced - built, "s",
+                        f"{n:,} customer states (about {megabytes:,.0f} MB) straight into {topic}, "
+                        f"{n / (produced - built):,.0f} records/s (made and sent; aiokafka, acks=all); each one of "
+                        f"{len(templates)} template states, built in {built - started:.1f} s by applying "
+                        "simulated orders with the domain core, under a new customer id")
+        self.echo(f"state: {n:,} states produced in {produced - built:.1f} s")
+        return states
+
+    def _timed_recovery(self, worker: Worker, sample: Mapping[str, int], customers: int) -> float:
+        """Seconds from the worker's process start until /readyz 200 and every sample card is right."""
+        slack = customers * READY_SECONDS_PER_CUSTOMER
+        worker.wait_ready(timeout=180.0 + slack)
+        return self._wait_cards(worker, sample, timeout=120.0 + slack) - worker.started
+
+    def _population_ready(self, worker: Worker, customers: int) -> None:
+        """Time from the sample cards until every partition's population summary is on the board
+        (/readyz lists them). The first summaries read every recovered state once; the lookups
+        and the RSS are measured after that, on a worker in its steady state."""
+        started = time.monotonic()
+        timeout = 120.0 + customers * READY_SECONDS_PER_CUSTOMER
+        expected = list(range(self.params.partitions))
+        while (answer := worker.poll_json("/readyz")) is None or answer[1].get("population") != expected:
+            if time.monotonic() - started > timeout:
+                raise WorkerFailed(f"population summaries incomplete {timeout:.0f} s after recovery:\n"
+                                   f"{worker.log_tail()}")
+            time.sleep(POLL_SECONDS)
+        seconds = time.monotonic() - started
+        self.report.add("state_population_s", "state: population summaries ready", seconds, "s",
+                        f"after the sample cards, until /readyz lists the summary of all {len(expected)} "
+                        f"partitions ({customers:,} customers' RFM figures)")
+        self.echo(f"state: population summaries ready {seconds:.1f} s after recovery")
+
+    def _card_lookups(self, worker: Worker, states: ScaledStates, rng: random.Random) -> None:
+        """GET /customers/{id} of random customers, then of unknown ones: client-side quantiles."""
+        n = states.customers
+        before = worker.scrape(LOOKUP_TIMEOUT).cards_published
+        hits = worker.timed_gets((f"/customers/{states.customer_id(rng.randrange(n))}" for _ in range(CARD_LOOKUPS)),
+                                 LOOKUP_TIMEOUT)
+        misses = worker.timed_gets((f"/customers/{states.customer_id(n + i)}" for i in range(MISSING_LOOKUPS)),
+                                   LOOKUP_TIMEOUT)
+        after = worker.scrape(LOOKUP_TIMEOUT).cards_published
+        failed = sum(1 for status, _ in hits if status != 200) + sum(1 for status, _ in misses if status != 404)
+        if failed:
+            self.echo(f"warning: {failed} card lookups answered an unexpected status")
+        seconds = [elapsed for _, elapsed in hits]
+        for q in (0.5, 0.95, 0.99):
+            name = f"p{round(q * 100)}"
+            notes = ""
+            if q == 0.5:
+                notes = (f"{len(hits):,} GETs /customers/{{id}} of random customers among {n:,}, one after the "
+                         f"other on one keep-alive connection, client-side (card built from the rocksdb state); "
+                         f"slowest {max(seconds) * 1000:,.1f} ms; {failed} unexpected statuses; the worker "
+                         f"published {after - before:,.0f} cards meanwhile ({after:,.0f} since it started)")
+            self.report.add(f"state_lookup_{name}_ms", f"state: card lookup {name}",
+                            sample_quantile(q, seconds) * 1000, "ms", notes)
+        missing = [elapsed for _, elapsed in misses]
+        self.report.add("state_lookup_missing_p99_ms", "state: unknown-customer lookup p99",
+                        sample_quantile(0.99, missing) * 1000, "ms",
+                        f"{len(misses)} GETs of ids not in the state (404), p50 "
+                        f"{sample_quantile(0.5, missing) * 1000:.2f} ms")
+        self.echo(f"state: card lookup p99 {sample_quantile(0.99, seconds) * 1000:.1f} ms")
+
+    def _state_memory(self, worker: Worker, idle: int, customers: int) -> None:
+        used = worker.rss()
+        self.report.add("state_worker_rss_mb", "state: worker RSS", used / 1e6, "MB",
+                        f"VmRSS with {customers:,} customers in rocksdb, after the population summaries and the "
+                        f"card lookups (an idle worker: {idle / 1e6:.0f} MB)")
+        self.report.add("state_rss_per_100k_customers_mb", "state: memory per 100,000 customers",
+                        per_100k_customers_mb(used, idle, customers), "MB",
+                        "(RSS - idle RSS) / customers x 100,000; rocksdb store (its caches count, its files not)")
+        self.echo(f"state: worker RSS {used / 1e6:,.0f} MB")
+
     # -- the whole run -------------------------------------------------------------------------
 
     def run(self) -> BenchReport:
         self.echo(f"namespace {self.namespace} on {self.settings.kafka}; work dir {self.workdir}")
         idle, empty_startup = self.idle_worker()
+        if not self.params.only_state:
+            self.main_phases(idle, empty_startup)
+        if self.params.state_customers:
+            self.state_scale(idle)
+        return self.report
+
+    def main_phases(self, idle: int, empty_startup: float) -> None:
+        """Throughput, latency, memory, recovery and scale-out over the simulated orders."""
         workload = self.produce_workload()
         baseline = self.baseline()
         worker = self.throughput()
@@ -348,7 +543,6 @@ class BenchRun:
         self.memory(worker, idle, len(expected), sum(expected.values()))
         self.recovery(worker, expected, empty_startup)
         self.scale_out(sum(expected.values()))
-        return self.report
 
     def clean_up(self, keep_files: bool) -> None:
         for worker in self.workers:

@@ -8,6 +8,7 @@ and talks to it over HTTP (stdlib only: `requests` is not a runtime dependency).
 
 from __future__ import annotations
 
+import http.client
 import json
 import signal
 import subprocess
@@ -17,6 +18,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
+from urllib.parse import urlsplit
 
 from churnwatch.bench.measure import Scrape, parse_scrape, rss_bytes
 from streams.settings import Settings
@@ -63,8 +66,35 @@ class Worker:
         status, body = self.get(path)
         return status, json.loads(body)
 
-    def scrape(self) -> Scrape:
-        status, body = self.get("/metrics")
+    def poll_json(self, path: str, timeout: float = 10.0) -> tuple[int, dict] | None:
+        """``get_json`` for a polling loop: None when the worker does not answer in time (its
+        event loop is busy, e.g. scanning a large state), an error if it exited."""
+        self.check_alive()
+        try:
+            status, body = self.get(path, timeout=timeout)
+        except TimeoutError:
+            return None
+        return status, json.loads(body)
+
+    def timed_gets(self, paths: Iterable[str], timeout: float = 10.0) -> list[tuple[int, float]]:
+        """(status, seconds) of ``GET path`` for each path, one after the other on one keep-alive
+        connection: what a client of the card API sees per request, without connection set-up."""
+        url = urlsplit(self.settings.web_url)
+        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
+        timings = []
+        try:
+            for path in paths:
+                started = time.perf_counter()
+                connection.request("GET", path)
+                response = connection.getresponse()
+                response.read()
+                timings.append((response.status, time.perf_counter() - started))
+        finally:
+            connection.close()
+        return timings
+
+    def scrape(self, timeout: float = 10.0) -> Scrape:
+        status, body = self.get("/metrics", timeout=timeout)
         if status != 200:
             raise WorkerFailed(f"/metrics answered {status}")
         return parse_scrape(body.decode())

@@ -9,6 +9,7 @@ from churnwatch.bench.measure import (
     per_100k_customers_mb,
     quantile,
     rate,
+    sample_quantile,
 )
 
 INF = math.inf
@@ -85,6 +86,7 @@ churnwatch_batch_seconds_bucket{le="+Inf"} 100.0
 
 def test_a_scrape_counts_input_topics_only_and_sorts_the_buckets():
     scrape = parse_scrape(SCRAPE)
+    assert scrape.cards_published == 0.0
     assert scrape.processed == 1207
     assert scrape.events() == 1210
     assert scrape.latency == hist((0.1, 1), (0.5, 2), (INF, 4))
@@ -117,3 +119,19 @@ def test_rate_refuses_an_empty_interval():
     assert rate(1000, 4.0) == 250
     with pytest.raises(ValueError):
         rate(10, 0)
+
+
+def test_the_cards_published_are_read_from_their_counter():
+    text = SCRAPE + "# TYPE churnwatch_cards_published counter\nchurnwatch_cards_published_total 898.0\n"
+    assert parse_scrape(text).cards_published == 898
+
+
+def test_sample_quantiles_interpolate_between_the_nearest_ranks():
+    values = [float(v) for v in range(1, 101)]  # 1..100, shuffled order must not matter
+    values.reverse()
+    assert sample_quantile(0.5, values) == pytest.approx(50.5)
+    assert sample_quantile(0.99, values) == pytest.approx(99.01)
+    assert sample_quantile(1.0, values) == 100.0 and sample_quantile(0.0, values) == 1.0
+    assert sample_quantile(0.99, [7.0]) == 7.0
+    with pytest.raises(ValueError):
+        sample_quantile(0.5, [])

@@ -51,3 +51,11 @@ def test_json_carries_the_same_figures_parameters_and_machine():
 def test_the_parameters_line_names_load_and_machine():
     line = parameters_line(sample_report())
     assert "20,000 orders" in line and "2 CPUs" in line and "load 2.10" in line and "250 orders/s for 20 s" in line
+
+
+def test_the_parameters_line_of_a_state_only_run_names_the_state_phase():
+    report = BenchReport(parameters={"orders": 100_000, "customers": 10_000, "partitions": 6, "rate": None,
+                                     "latency_seconds": 20.0, "state_customers": 200_000, "only_state": True},
+                         machine={"nproc": 2, "memory_total_mb": 25_276, "loadavg_at_start": "0.10 0.20 0.30"})
+    line = parameters_line(report)
+    assert "state phase 200,000 customers in rocksdb" in line and "orders" not in line and "6 partitions" in line
