@@ -244,11 +244,13 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
 
     @pipeline.state.on_recover
     async def on_recover() -> None:
-        """Faust calls this after it resumed the flow, so the consumer may have fetched this
-        generation's records already: they wait (`indexes_ready`), and a batch in its alert
-        wait finishes first. A batch applied with the gates and engines of before the rebuild,
-        or states written behind the rebuild's back, left held events no gate knew of: cards
-        stuck behind (found by the one-SIGKILL card test, in CI and locally)."""
+        """Rebuild the indexes of a new generation, never in the middle of a batch.
+
+        A batch of the previous generation may be waiting for its alerts' acknowledgement when
+        Faust calls this; its states, written after a rebuild, would hold events no rebuilt gate
+        knows of. And a batch of the new generation applied before the rebuild would run on the
+        old gates and engines. So the rebuild takes the batch turn, and the consumer hands out
+        no batch of a generation before its rebuild (`indexes_ready`)."""
         generation = app.consumer_generation_id
         async with batch_turn:
             pipeline.rebuild_indexes(owned_partitions())
