@@ -156,12 +156,26 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         generation is done, no input record is handed out: Faust resumes the partitions before
         it seeks them, and records fetched from wherever the fetcher stood (past records its
         loop had dropped) were applied, let the gate see a topic read to its end, and the
-        skipped records came back after the seek as late (found by the SIGKILL test)."""
+        skipped records came back after the seek as late (found by the SIGKILL test).
+
+        While they are sought, the input partitions are paused (Faust's own pause: `getmany`
+        drains none of their records). The fetch loop runs on during the seek, and records it
+        drained from a partition already sought, before `_seeked_generation` said so, were held
+        back as "fetched before the seek" while the position moved past them: never read again
+        when they were the partition's last (found by the SIGKILL test: a successor stalled
+        for good with four input partitions at their committed offsets, lag on them, and
+        every fetch returning)."""
         generation = self.app.consumer_generation_id
         self._delivered = None
-        await super().perform_seek()
-        await self._rewind_never_committed()
-        self._seeked_generation = generation
+        moving = {tp for tp in self.assignment() if tp.topic in self._batch_topics}
+        self.pause_partitions(moving)
+        try:
+            await super().perform_seek()
+            await self._rewind_never_committed()
+            self._seeked_generation = generation
+        finally:
+            if self.app.consumer_generation_id == generation:
+                self.resume_partitions(moving)
 
     async def _rewind_never_committed(self) -> None:
         """Input partitions without a committed offset go back to their beginning.
@@ -220,7 +234,31 @@ class BatchingConsumer(faust_aiokafka.Consumer):
             "paused": sorted(f"{tp.topic}:{tp.partition}" for tp in self._paused_partitions),
             "seconds_since_fetch": None if self._fetch_returned_at is None else round(now - self._fetch_returned_at, 1),
             "batch_running_for": None if self._batch_started_at is None else round(now - self._batch_started_at, 1),
+            "behind": self._partitions_behind(),
         }
+
+    def _partitions_behind(self) -> dict:
+        """Input partitions the fetcher has not read to their end, as aiokafka and Faust see
+        them: a partition stuck here (paused, awaiting a reset, or a position that does not
+        move) is what a stalled gate waits for."""
+        consumer = getattr(self._thread, "_consumer", None)
+        if consumer is None:
+            return {}
+        assignment = consumer._subscription.subscription.assignment if consumer._subscription.subscription else None
+        behind = {}
+        for tp in (assignment.tps if assignment is not None else ()):
+            if tp.topic not in self._batch_topics:
+                continue
+            state = assignment.state_value(tp)
+            position = state.position if state.has_valid_position else None
+            if position is None or state.paused or state.highwater is None or position < state.highwater:
+                faust_tp = next((t for t in self._read_offset if t.topic == tp.topic and t.partition == tp.partition), None)
+                behind[f"{tp.topic}:{tp.partition}"] = {
+                    "position": position, "highwater": state.highwater, "paused": state.paused,
+                    "status": str(state._status), "read_offset": self._read_offset.get(faust_tp),
+                    "active": faust_tp in (self._active_partitions or ()),
+                    "committed": self._committed_offset.get(faust_tp)}
+        return behind
 
     async def _read_one_fetch(self) -> None:
         """Faust's loop body for one `getmany`, with the batch path for the input topics.
@@ -285,7 +323,13 @@ class BatchingConsumer(faust_aiokafka.Consumer):
 
     async def _handle_batch(self, batch: list[Message], generation: int, delivered: dict) -> None:
         await self._maybe_commit()
-        await self.app.flow_control.acquire()
+        if not self.app.flow_control.is_active():
+            # A rebalance or a stop suspended the flow: these partitions are read again from the
+            # committed offsets. Waiting for the flow to resume hung every worker stopped while
+            # events flowed until it was SIGKILLed: a stop suspends the flow, never resumes it,
+            # and a task dump (SIGUSR1) of the hung worker showed the fetch loop, cancelled by
+            # the stop, still waiting here (found by the join-and-leave test).
+            return
         await self.app.producer.buffer.wait_until_ebb()
         ready = self._ready
         while ready is not None and not ready(generation) and self.app.consumer_generation_id == generation:

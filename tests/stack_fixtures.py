@@ -88,6 +88,19 @@ class WorkerProcess:
     def dead_letters(self) -> float:
         return self.metric("churnwatch_dead_letters_total")
 
+    def diagnose(self) -> str:
+        """The worker's own view of where it stands, for a failure message: `GET /status` (gates,
+        consumer), `GET /population` and its lag and event counters."""
+        if self.proc.poll() is not None:
+            return f"{self.log_path.name}: exited with {self.proc.returncode}"
+        try:
+            counters = [line for line in self.get("/metrics").text.splitlines()
+                        if line.startswith(("churnwatch_consumer_lag", "churnwatch_events_total"))]
+            return "\n".join([f"{self.log_path.name}:", "status " + self.get("/status").text,
+                              "population " + self.get("/population").text, *counters])
+        except requests.RequestException as exc:
+            return f"{self.log_path.name}: no answer ({exc})"
+
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
@@ -97,13 +110,16 @@ class WorkerProcess:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(timeout=30)
 
-    def stop(self) -> None:
+    def stop(self) -> bool:
+        """SIGTERM; SIGKILL after 60 s. True if the worker stopped by itself (or had already)."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 self.kill()
+                return False
+        return True
 
 
 def start_worker(settings: Settings, log_dir: Path, name: str = "worker") -> WorkerProcess:

@@ -79,12 +79,16 @@ def card_differences(truth: Truth, fetch) -> list[str]:
     return diffs
 
 
-def wait_for_cards(truth, fetch, timeout: float) -> None:
+def wait_for_cards(truth, fetch, timeout: float, workers=()) -> None:
     """Wait until every card `fetch(customer_id)` gives equals the reference (thresholds settle
-    a few seconds after the last event), then assert it, naming the first differences if not."""
+    a few seconds after the last event), then assert it, naming the first differences if not,
+    and with what the `workers` (`WorkerProcess`) say about their state: a failure in CI must
+    explain itself."""
     deadline = time.monotonic() + timeout
     diffs = card_differences(truth, fetch)
     while diffs and time.monotonic() < deadline:
         time.sleep(3)
         diffs = card_differences(truth, fetch)
-    assert not diffs, f"{len(diffs)} differences, first ones:\n" + "\n".join(diffs[:15])
+    if diffs:
+        views = "\n".join(worker.diagnose() for worker in workers)
+        raise AssertionError(f"{len(diffs)} differences, first ones:\n" + "\n".join(diffs[:15]) + "\n" + views)

@@ -42,7 +42,7 @@ def test_kafka_stopped_for_30_seconds_mid_stream(tmp_path):
             assert worker.proc.poll() is None, f"the worker must outlive the outage:\n{worker.log_tail()}"
             assert worker.get("/healthz").status_code == 200
             kafka.wait_ready(cfg, kafka.start(cfg))
-            wait_for_cards(truth, lambda cid: worker.get(f"/customers/{cid}").json(), timeout=420)
+            wait_for_cards(truth, lambda cid: worker.get(f"/customers/{cid}").json(), timeout=420, workers=[worker])
             assert worker.proc.poll() is None, "the same worker process recovered, nobody restarted it"
             assert worker.dead_letters() == 0
         finally:

@@ -46,7 +46,7 @@ def test_every_card_equals_the_pandas_reference(test_stack, tmp_path):
         elapsed = time.monotonic() - started
         print(f"\n{truth.events} events produced and processed in {elapsed:.1f}s "
               f"({truth.events / elapsed:.0f} events/s end to end)")
-        wait_for_cards(truth, _fetcher([worker]), timeout=60)
+        wait_for_cards(truth, _fetcher([worker]), timeout=60, workers=[worker])
     finally:
         worker.stop()
 
@@ -66,7 +66,7 @@ def test_sigkill_mid_replay_loses_and_doubles_nothing(test_stack, tmp_path):
     second = start_worker(settings, tmp_path, "successor")
     try:
         second.wait_ready(timeout=180)
-        wait_for_cards(truth, _fetcher([second]), timeout=600)
+        wait_for_cards(truth, _fetcher([second]), timeout=600, workers=[second])
         assert dead_letter_reasons(settings) == {}, "copies re-read after the crash are duplicates, not late events"
     finally:
         second.stop()
@@ -84,7 +84,7 @@ def test_two_workers_share_the_partitions_and_agree(test_stack, tmp_path):
         for worker in workers:  # both in the group before the first event: both get partitions
             worker.wait_ready(timeout=180)
         produce_simulation(spec, settings)
-        wait_for_cards(truth, _fetcher(workers), timeout=600)
+        wait_for_cards(truth, _fetcher(workers), timeout=600, workers=workers)
         owned = [sum(1 for line in w.get("/metrics").text.splitlines()
                      if line.startswith("churnwatch_events_total{") and 'outcome="processed"' in line) for w in workers]
         assert all(owned), f"both workers must process events: {owned}"
@@ -117,10 +117,11 @@ def test_a_worker_joining_and_leaving_while_events_flow_changes_no_card(test_sta
         wait_until(lambda: joiner.processed() > 0, timeout=120, interval=0.2,
                    what="the joiner to process events of its partitions")
         joiner_dead = joiner.dead_letters()
-        joiner.stop()  # leaves the group: its partitions go back to the first worker
+        stopped_by_itself = joiner.stop()  # leaves the group: its partitions go back to the first worker
+        assert stopped_by_itself, "the leaving worker ignored SIGTERM for 60 s:\n" + joiner.log_tail()
         producer.join(timeout=600)
         assert not producer.is_alive()
-        wait_for_cards(truth, _fetcher([first]), timeout=300)
+        wait_for_cards(truth, _fetcher([first]), timeout=300, workers=[first])
         served, client = _fetcher([first]), redis.Redis.from_url(settings.redis)
 
         def published(cid: str) -> dict | None:

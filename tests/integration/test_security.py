@@ -55,7 +55,7 @@ def assert_a_worker_makes_every_card(settings: Settings, producer: Settings, tmp
     try:
         worker.wait_ready(timeout=180)
         produce_simulation(SPEC, producer)
-        wait_for_cards(truth, lambda cid: worker.get(f"/customers/{cid}").json(), timeout=180)
+        wait_for_cards(truth, lambda cid: worker.get(f"/customers/{cid}").json(), timeout=180, workers=[worker])
         client = redis.Redis.from_url(settings.redis)
         wait_until(lambda: len(client.keys(f"{settings.app_id}:card:*")) == len(truth.cards), timeout=30,
                    what="every card in the password-protected Redis")

@@ -128,7 +128,7 @@ def test_a_worker_killed_three_times_raises_no_new_alert_ids(test_stack, tmp_pat
     try:
         successor.wait_ready(timeout=180)
         _wait_for_end(successor, partition_end)
-        wait_for_cards(truth, lambda cid: successor.get(f"/customers/{cid}").json(), timeout=300)
+        wait_for_cards(truth, lambda cid: successor.get(f"/customers/{cid}").json(), timeout=300, workers=[successor])
         streamed = _streamed_alerts(settings)
         assert dead_letter_reasons(settings) == {}, "copies re-read after the crashes are duplicates, not late events"
     finally:

@@ -102,7 +102,13 @@ class _Handing(BatchingConsumer):
     def __init__(self, ready):
         async def no_wait():
             return None
-        self.app = SimpleNamespace(consumer_generation_id=5, flow_control=SimpleNamespace(acquire=no_wait),
+        self.flow = {"active": True}
+
+        async def acquire():  # Faust's: wait until the flow is resumed
+            while not self.flow["active"]:
+                await asyncio.sleep(0.01)
+        self.app = SimpleNamespace(consumer_generation_id=5,
+                                   flow_control=SimpleNamespace(is_active=lambda: self.flow["active"], acquire=acquire),
                                    producer=SimpleNamespace(buffer=SimpleNamespace(wait_until_ebb=no_wait)))
         self._commit_every, self._ready, self.handled, self.acked = None, ready, [], []
 
@@ -150,6 +156,15 @@ def test_a_batch_whose_generation_ends_while_it_waits_is_dropped_unacked():
     assert consumer.handled == consumer.acked == []
 
 
+def test_a_batch_fetched_when_a_stop_or_rebalance_suspended_the_flow_is_dropped_unacked():
+    """A stop suspends the flow and never resumes it: a batch that waited for the flow kept
+    the stopping worker alive until it was SIGKILLed."""
+    consumer = _Handing(lambda generation: True)
+    consumer.flow["active"] = False
+    asyncio.run(asyncio.wait_for(consumer._handle_batch([SimpleNamespace(tp=ORDERS, offset=10)], 5, {}), 5))
+    assert consumer.handled == consumer.acked == []
+
+
 def test_the_seek_rewinds_input_partitions_that_have_no_committed_offset():
     """Faust seeks only partitions with a committed offset; the others kept the fetcher's
     position, past the records held back before the seek, and were never read."""
@@ -163,3 +178,28 @@ def test_the_seek_rewinds_input_partitions_that_have_no_committed_offset():
     consumer.assignment = lambda: {ORDERS, PROFILES, TP("churnwatch-customer-state-changelog", 0)}
     asyncio.run(consumer._rewind_never_committed())
     assert [(tp.topic, tp.partition) for tp in rewound] == [("customers", 0)]
+
+
+def test_input_partitions_are_paused_while_they_are_sought(monkeypatch):
+    """The fetch loop runs during the seek: a record drained from a partition already sought,
+    before the consumer counted the seek as done, was held back while the position moved past
+    it, and a partition's last records were never read."""
+    from faust.transport.drivers import aiokafka as faust_aiokafka
+
+    consumer = _consumer(committed=10)
+    changelog = TP("churnwatch-customer-state-changelog", 0)
+    consumer.assignment = lambda: {ORDERS, PROFILES, changelog}
+    consumer._active_partitions, consumer._paused_partitions = {ORDERS, PROFILES, changelog}, set()
+    drainable_during_seek = []
+
+    async def seek_to_committed(self):
+        drainable_during_seek.append(set(self._active_partitions))
+    monkeypatch.setattr(faust_aiokafka.Consumer, "perform_seek", seek_to_committed)
+
+    async def nothing_to_rewind():
+        return None
+    consumer._rewind_never_committed = nothing_to_rewind
+    asyncio.run(consumer.perform_seek())
+    assert drainable_during_seek == [{changelog}]
+    assert consumer._active_partitions == {ORDERS, PROFILES, changelog}, "read again once sought"
+    assert consumer._seeked_generation == 4
