@@ -34,6 +34,7 @@ from agents.core.gate import PROFILE_TOPIC, TIMED_TOPICS, EventTimeGate
 from agents.core.rules.config import RulesConfig, load_rules_config
 from agents.core.timeutil import format_ms
 from agents.faust_context import consumer_lag, event_context, read_horizon
+from agents.state_scan import owned_recovery_facts
 from streams.alert_book import AlertBook
 from streams.batch_consumer import BatchingConsumer
 from streams.follow import follow_topic
@@ -165,13 +166,13 @@ class CustomerPipeline:
         self.tier_of.clear()
         self.tier_counts.clear()
         self.rfm_windows.clear()
-        for customer_id, state in self.state.items():  # one pass, no state kept: rocksdb may hold millions
-            partition = partition_of(customer_id, self.settings.partitions)
-            if partition in owned:
-                self.remember(customer_id, partition)
-                work = self.work_for(partition)
-                work.gate.recover(state)
-                work.engine.recover(state)
+        partitions = self.settings.partitions
+        # One pass, nothing kept: rocksdb may hold millions of states.
+        for partition, facts in owned_recovery_facts(self.state, owned, lambda cid: partition_of(cid, partitions)):
+            self.remember(facts.customer_id, partition)
+            work = self.work_for(partition)
+            work.gate.recover(facts)
+            work.engine.recover(facts)
 
 
 class CustomerStateTable(faust.Table):

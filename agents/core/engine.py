@@ -37,7 +37,7 @@ from agents.core.config import CoreConfig
 from agents.core.events import Event, Profile
 from agents.core.population import PopulationThresholds
 from agents.core.rules.config import RulesConfig
-from agents.core.state import CustomerState
+from agents.core.state import CustomerState, RecoveryFacts
 from agents.core.timeutil import DAY_MS
 
 GetState = Callable[[str], CustomerState | None]
@@ -152,17 +152,17 @@ class PartitionEngine:
         self._heap.clear()
         self.clock_ms = None
         for state in states:
-            self.recover(state)
+            self.recover(RecoveryFacts.of(state))
 
-    def recover(self, state: CustomerState) -> None:
-        """`rebuild`, one state at a time (see `EventTimeGate.recover`)."""
-        if state.max_event_ms is not None and (self.clock_ms is None or state.max_event_ms > self.clock_ms):
-            self.clock_ms = state.max_event_ms
-        book = state.alerts
-        if book.get("lv") != state.version:
-            self.dirty.add(state.customer_id)
+    def recover(self, facts: RecoveryFacts) -> None:
+        """`rebuild`, one customer at a time (see `EventTimeGate.recover`)."""
+        if facts.max_event_ms is not None and (self.clock_ms is None or facts.max_event_ms > self.clock_ms):
+            self.clock_ms = facts.max_event_ms
+        book = facts.alerts
+        if book.get("lv") != facts.version:
+            self.dirty.add(facts.customer_id)
         if "nc" in book:
-            self._schedule(state.customer_id, book["nc"])
+            self._schedule(facts.customer_id, book["nc"])
 
     def forget(self, customer_ids: Iterable[str]) -> None:
         """Stop tracking customers (their partition moved to another worker)."""

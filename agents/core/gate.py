@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from agents.core.events import TimedEvent
-from agents.core.state import CustomerState
+from agents.core.state import CustomerState, RecoveryFacts
 
 TIMED_TOPICS = ("orders", "payments", "complaints")
 TOPIC_RANK = {topic: rank for rank, topic in enumerate(TIMED_TOPICS)}
@@ -162,17 +162,15 @@ class EventTimeGate:
         self._waiting.clear()
         self._unvouched.clear()
         for state in states:
-            self.recover(state)
+            self.recover(RecoveryFacts.of(state))
         self.vouched_ms = self.known_max_ms
 
-    def recover(self, state: CustomerState) -> None:
-        """`rebuild`, one state at a time: a worker's start-up reads its states once, for every
+    def recover(self, facts: RecoveryFacts) -> None:
+        """`rebuild`, one customer at a time: a worker's start-up reads its states once, for every
         partition together, and keeps none of them (a million customers in rocksdb)."""
-        if state.max_event_ms is not None:
-            self.known_max_ms = max(self.known_max_ms or state.max_event_ms, state.max_event_ms)
-        if state.held:
-            state.held.sort(key=lambda h: (h[0], h[1], h[2]))
-            heapq.heappush(self._waiting, (state.held[0][0], state.customer_id))
-            newest_held = state.held[-1][0]
-            self.known_max_ms = max(self.known_max_ms or newest_held, newest_held)
+        if facts.max_event_ms is not None:
+            self.known_max_ms = max(self.known_max_ms or facts.max_event_ms, facts.max_event_ms)
+        if facts.oldest_held_ms is not None:
+            heapq.heappush(self._waiting, (facts.oldest_held_ms, facts.customer_id))
+            self.known_max_ms = max(self.known_max_ms or facts.newest_held_ms, facts.newest_held_ms)
         self.vouched_ms = self.known_max_ms

@@ -158,3 +158,37 @@ class CustomerState:
         s.alerts = d.get("al", {})
         s.held = [[occurred, rank, offset, from_row(row)] for occurred, rank, offset, row in d.get("hd", ())]
         return s
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryFacts:
+    """What rebuilding a partition's event-time gate and alert engine needs of one state
+    (`EventTimeGate.recover`, `PartitionEngine.recover`).
+
+    Why not the state itself: a start reads every state the worker owns, and decoding a whole
+    state (periods, order windows, id memory, held events) costs twice as much as parsing its
+    JSON. With a million customers in rocksdb that decoding was most of the cold recovery."""
+
+    customer_id: str
+    version: int
+    max_event_ms: int | None
+    oldest_held_ms: int | None
+    newest_held_ms: int | None
+    alerts: dict[str, Any]
+
+    @classmethod
+    def of(cls, state: CustomerState) -> RecoveryFacts:
+        return cls._with_held(state.customer_id, state.version, state.max_event_ms, state.held, state.alerts)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RecoveryFacts:
+        """From `CustomerState.to_dict`'s form, decoding nothing else."""
+        return cls._with_held(d["id"], d["v"], d.get("mx"), d.get("hd"), d.get("al", {}))
+
+    @classmethod
+    def _with_held(cls, customer_id: str, version: int, max_event_ms: int | None, held: list | None,
+                   alerts: dict[str, Any]) -> RecoveryFacts:
+        if not held:
+            return cls(customer_id, version, max_event_ms, None, None, alerts)
+        times = [entry[0] for entry in held]
+        return cls(customer_id, version, max_event_ms, min(times), max(times), alerts)
