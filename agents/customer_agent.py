@@ -88,6 +88,9 @@ class CustomerPipeline:
     """Tier -> customers with it in `tier_of`, kept as cards go out (counting a million
     customers every second cost more than publishing the cards)."""
     summaries_pending: set[int] = field(default_factory=set)
+    """Partitions with a customer changed since their last summary."""
+    summarised_clock: dict[int, int] = field(default_factory=dict)
+    """Partition -> the clock its last summary was taken at."""
     indexed_generation: int | None = None
     """The consumer generation whose recovered table the indexes were rebuilt from."""
     rfm_windows: dict[str, RfmWindow | None] = field(default_factory=dict)
@@ -128,6 +131,16 @@ class CustomerPipeline:
                 values = window.values(clock) if window is not None else None
             yield values
 
+    def partitions_to_summarise(self, active: set[int], reported: set[int]) -> list[int]:
+        """Owned partitions whose summary is missing or out of date: a customer changed, or the
+        clock moved without one (recency is relative to the clock: a summary taken before the
+        partition's last clock step scores every card against stale recency cut points).
+        Clears the pending set: a summary pass follows."""
+        due = (self.summaries_pending | {p for p in active if self.summarised_clock.get(p) != self.clock_ms(p)}
+               | (active - reported))
+        self.summaries_pending = set()
+        return sorted(due & active)
+
     def note_tier(self, customer_id: str, tier: str) -> None:
         before = self.tier_of.get(customer_id)
         if before != tier:
@@ -163,6 +176,7 @@ class CustomerPipeline:
         self.customers_by_partition.clear()
         self.cards_pending.clear()
         self.summaries_pending.clear()
+        self.summarised_clock.clear()
         self.tier_of.clear()
         self.tier_counts.clear()
         self.rfm_windows.clear()
@@ -444,12 +458,12 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
     async def publish_population() -> None:
         """Summarise each partition this worker actively owns and share it with all workers."""
         active = owned_partitions()
-        refresh, pipeline.summaries_pending = pipeline.summaries_pending & active, set()
         generation = app.consumer_generation_id
-        for partition in sorted(refresh | (active - set(pipeline.board.reported_partitions()))):
+        for partition in pipeline.partitions_to_summarise(active, pipeline.board.reported_partitions()):
             summary = await summarise(partition)
             if app.consumer_generation_id != generation:
                 return  # a rebalance: the new owners summarise their partitions
+            pipeline.summarised_clock[partition] = summary.as_of_ms
             population.send_soon(key=str(partition).encode(), value=summary_message(summary))
         age = pipeline.board.age_seconds()
         if age is not None:
