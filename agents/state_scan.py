@@ -39,4 +39,3 @@ def _facts_of_encoded(values: Iterable[bytes | None]) -> Iterator[RecoveryFacts]
     for value in values:
         if value is not None:
             yield RecoveryFacts.from_dict(orjson.loads(value))
-

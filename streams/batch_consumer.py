@@ -252,12 +252,12 @@ class BatchingConsumer(faust_aiokafka.Consumer):
             state = assignment.state_value(tp)
             position = state.position if state.has_valid_position else None
             if position is None or state.paused or state.highwater is None or position < state.highwater:
-                faust_tp = next((t for t in self._read_offset if t.topic == tp.topic and t.partition == tp.partition), None)
+                # aiokafka's TopicPartition and Faust's TP are equal tuples: one key for both.
                 behind[f"{tp.topic}:{tp.partition}"] = {
                     "position": position, "highwater": state.highwater, "paused": state.paused,
-                    "status": str(state._status), "read_offset": self._read_offset.get(faust_tp),
-                    "active": faust_tp in (self._active_partitions or ()),
-                    "committed": self._committed_offset.get(faust_tp)}
+                    "status": str(state._status), "read_offset": self._read_offset.get(tp),
+                    "active": tp in (self._active_partitions or ()),
+                    "committed": self._committed_offset.get(tp)}
         return behind
 
     async def _read_one_fetch(self) -> None:
