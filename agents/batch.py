@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from agents.core.apply import is_late
 from agents.core.config import CoreConfig
@@ -90,6 +90,33 @@ def process_batch(
     clock of a partition whose topics are all read to their end, so a quiet stream still raises
     lapse, overdue and SLA alerts on time."""
     result = BatchResult()
+    for _ in batch_steps(result, records, get_state, now_ms, work_for, read_horizon, live_clock, wake):
+        pass
+    return result
+
+
+STEP_EVENTS = 500
+"""Events decoded or applied between two pauses of `batch_steps`."""
+
+
+def batch_steps(
+    result: BatchResult,
+    records: list[Record],
+    get_state: Callable[[str], CustomerState | None],
+    now_ms: int,
+    work_for: Callable[[int], PartitionWork],
+    read_horizon: Callable[[int], tuple[Iterable[str], int | None]],
+    live_clock: bool = False,
+    wake: Iterable[int] = (),
+) -> Iterator[None]:
+    """`process_batch` into `result`, pausing (yielding) every `STEP_EVENTS` events.
+
+    Why: a batch of several thousand records takes seconds of CPU, and one state write per
+    customer per batch is what makes big batches cheaper per event. The worker iterates these
+    steps and lets its event loop run at each pause (card lookups, timers), so a big batch does
+    not freeze it. The batch stays one unit: every record is admitted to the gates before any
+    partition's gate advances (the read positions already count the whole batch as read), and
+    nothing of it is written before the last step."""
     states = result.changed
 
     def state_of(cid: str) -> CustomerState:
@@ -124,7 +151,9 @@ def process_batch(
 
     touched: set[int] = set(wake)
     wall_by_partition: dict[int, int] = {}
-    for record in records:
+    for n, record in enumerate(records, 1):
+        if n % STEP_EVENTS == 0:
+            yield
         gate = work_for(record.partition).gate
         touched.add(record.partition)
         if record.topic == TICKS_TOPIC:
@@ -161,11 +190,12 @@ def process_batch(
             wall = min(wall, vouched_before)
         if wall is not None and not unread and (watermark is None or wall > watermark):
             watermark = work.gate.watermark_ms = wall
-        for cid, event, offset in work.gate.release(state_of):
+        for n, (cid, event, offset) in enumerate(work.gate.release(state_of), 1):
             apply(cid, event, _TOPIC_OF[type(event)], None, partition, offset)
+            if n % STEP_EVENTS == 0:
+                yield
         if watermark is not None:
             result.alerts += work.engine.advance_to(watermark, state_of, put_state_on(partition))
-    return result
 
 
 def redelivered(state: CustomerState, event, record: Record, config: CoreConfig) -> bool:

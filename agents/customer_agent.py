@@ -1,6 +1,6 @@
 """The customer agent: one instance per partition, owner of everything about its customers.
 
-Thin on purpose: take a batch of raw records, hand it to `agents.batch.process_batch` (the
+Thin on purpose: take a batch of raw records, run `agents.batch.batch_steps` over it (the
 pure step), write each changed customer's state once, send dead letters, advance the clock.
 Publication (cards to the compacted topic and Redis, population summaries) runs on timers,
 off the event path, and is coalesced: a customer updated 50 times in a second is published
@@ -21,7 +21,7 @@ import orjson
 from kafka.partitioner.default import murmur2
 
 from agents import state_codec
-from agents.batch import PartitionWork, Record, process_batch
+from agents.batch import STEP_EVENTS, BatchResult, PartitionWork, Record, batch_steps
 from agents.core.card import build_card
 from agents.core.config import CoreConfig
 from agents.core.population import PartitionSummary
@@ -329,15 +329,19 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
         for partition, m in last_of_partition.items():
             pipeline.last_event[partition] = faust.Event(app, m.key, m.value, m.headers, m)
         now_ms = int(time.time() * 1000)
-        result = process_batch(records, pipeline.get_state, now_ms, pipeline.work_for,
-                               lambda p: read_horizon(app, gated_topics, p, grace_ms), settings.live_clock, wake)
+        result = BatchResult()
+        for _ in batch_steps(result, records, pipeline.get_state, now_ms, pipeline.work_for,
+                             lambda p: read_horizon(app, gated_topics, p, grace_ms), settings.live_clock, wake):
+            await asyncio.sleep(0)  # lookups and timers run between the steps of a big batch
         if result.alerts:
             await deliver_alerts(result.alerts, format_ms(now_ms))
-        for cid, state in result.changed.items():
+        for n, (cid, state) in enumerate(result.changed.items(), 1):
             partition = result.partition_of[cid]
             with event_context(pipeline.last_event[partition]):
                 pipeline.state[cid] = state
             pipeline.remember(cid, partition)
+            if n % STEP_EVENTS == 0:
+                await asyncio.sleep(0)
         for letter in result.dead_letters:
             r = letter.record
             source_topic = prefix + r.topic

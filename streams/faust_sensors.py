@@ -4,7 +4,8 @@ Why not `faust.sensors.prometheus.setup_prometheus_sensors` (which this mirrors)
 table get, set and delete with a labelled Prometheus counter, which is a label lookup and a lock
 for each customer read or written - about 8% of the worker's time in a profile with 10,000
 customers - for a figure (`faust_table_operations_total`) no dashboard or alert of ours reads.
-Everything else of Faust's sensor stays: offsets, commits, sends, rebalances, web requests.
+Everything else of Faust's sensor stays: offsets, commits, sends, rebalances, web requests
+(the per-topic send counter with its label looked up once per topic).
 """
 
 from __future__ import annotations
@@ -13,12 +14,27 @@ from typing import Any
 
 import faust
 from aiohttp.web import Response
+from faust.sensors import Monitor
 from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
 from faust.web import Request, View
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 
 class LeanPrometheusMonitor(PrometheusMonitor):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sent_by_topic: dict[str, Any] = {}
+
+    def on_send_initiated(self, producer: Any, topic: str, message: Any, keysize: int, valsize: int) -> Any:
+        """Faust's count of sent messages by topic, with the labelled counter looked up once per
+        topic: every changelog write passes here, and the label lookup (a lock and a dict per
+        call) was 3% of the worker's time in a 10,000-customer profile."""
+        counter = self._sent_by_topic.get(topic)
+        if counter is None:
+            counter = self._sent_by_topic[topic] = self._metrics.topic_messages_sent.labels(topic=f"topic.{topic}")
+        counter.inc()
+        return Monitor.on_send_initiated(self, producer, topic, message, keysize, valsize)
+
     def on_table_get(self, table: Any, key: Any) -> None:
         pass
 

@@ -88,8 +88,11 @@ class Settings:
     config_dir: Path = DEFAULT_CONFIG_DIR
     """Directory of ``core.toml`` and ``rules.toml``."""
     log_level: str = "info"
-    batch_size: int = 1000
-    """Most records handled in one batch (one fetch); state is written once per customer per batch."""
+    batch_size: int = 10000
+    """Most records handled in one batch (one fetch); state is written once per customer per batch.
+    A worker that keeps up fetches a few records at a time whatever this is; under a backlog,
+    bigger batches coalesce more events of a customer into one state write (`churnwatch bench`:
+    1,000 -> 10,000 lifted 10,000 customers from ~1,700 to ~2,500-2,800 events/s)."""
     batch_within: float = 0.1
     """Seconds to wait for a batch to fill (only on Faust's stock stream path, see agents/customer_agent.py)."""
     standby_replicas: int = 1

@@ -48,8 +48,10 @@ def period_index(ms: int, kind: PeriodKind) -> int:
     return INDEX_OF_DAY[kind](ms // DAY_MS)
 
 
+@lru_cache(maxsize=8192)
 def period_label(index: int, kind: PeriodKind) -> str:
-    """``2024-03`` for months, ``2024-W09`` for ISO weeks."""
+    """``2024-03`` for months, ``2024-W09`` for ISO weeks (cached: every card prints a dozen
+    labels, and formatting them was a third of the cost of building a card)."""
     if kind == "month":
         return f"{index // 12:04d}-{index % 12 + 1:02d}"
     year, week, _ = date.fromordinal(index * 7 - 3 + _EPOCH_ORDINAL).isocalendar()
