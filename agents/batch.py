@@ -60,6 +60,14 @@ class BatchResult:
     alerts: list[dict] = field(default_factory=list)
     """Alert lifecycle events raised by the evaluations this batch ran (emitted_at not set)."""
 
+    def changed_by_partition(self) -> dict[int, list[tuple[str, CustomerState]]]:
+        """The changed states grouped by partition, each group in the order of `changed`."""
+        groups: dict[int, list[tuple[str, CustomerState]]] = {}
+        partition_of = self.partition_of
+        for cid, state in self.changed.items():
+            groups.setdefault(partition_of[cid], []).append((cid, state))
+        return groups
+
 
 @dataclass
 class PartitionWork:

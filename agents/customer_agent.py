@@ -335,13 +335,15 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
             await asyncio.sleep(0)  # lookups and timers run between the steps of a big batch
         if result.alerts:
             await deliver_alerts(result.alerts, format_ms(now_ms))
-        for n, (cid, state) in enumerate(result.changed.items(), 1):
-            partition = result.partition_of[cid]
-            with event_context(pipeline.last_event[partition]):
-                pipeline.state[cid] = state
-            pipeline.remember(cid, partition)
-            if n % STEP_EVENTS == 0:
-                await asyncio.sleep(0)
+        written = 0
+        for partition, changed in result.changed_by_partition().items():
+            with event_context(pipeline.last_event[partition]):  # one context per partition, not per write
+                for cid, state in changed:
+                    pipeline.state[cid] = state
+                    pipeline.remember(cid, partition)
+                    written += 1
+                    if written % STEP_EVENTS == 0:
+                        await asyncio.sleep(0)  # the context variable is this task's own
         for letter in result.dead_letters:
             r = letter.record
             source_topic = prefix + r.topic

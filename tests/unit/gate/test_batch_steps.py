@@ -48,3 +48,11 @@ def test_a_batch_in_steps_pauses_and_equals_the_batch_in_one_go():
     assert pauses >= 2 * len(records) // STEP_EVENTS - 2  # while decoding, and while applying
     assert _summary(stepped) == _summary(whole)
     assert stepped_pipeline.clock_ms(0) == whole_pipeline.clock_ms(0) > 0
+
+
+def test_changed_states_are_grouped_by_partition_in_their_order():
+    result = BatchResult()
+    for cid, partition in (("a", 1), ("b", 0), ("c", 1)):
+        result.changed[cid] = cid  # stands in for a state
+        result.partition_of[cid] = partition
+    assert result.changed_by_partition() == {1: [("a", "a"), ("c", "c")], 0: [("b", "b")]}
