@@ -52,6 +52,10 @@ in `getmany` with records waiting, and the event-to-processed p50 was 700-900 ms
 it is about 30 ms. The cost is at most ten empty fetch round trips a second when idle."""
 
 
+PRODUCER_POLL_SECONDS = 0.005
+"""How often a batch waiting for the producer buffer to drain looks at it again."""
+
+
 class _PromptFetchThread(faust_aiokafka.AIOKafkaConsumerThread):
     fetch_sent_ms: dict
     """aiokafka TopicPartition -> when the fetch request was sent whose response last set its
@@ -321,6 +325,17 @@ class BatchingConsumer(faust_aiokafka.Consumer):
             self._n_acked = 0
             await self.commit()
 
+    async def _wait_for_producer(self) -> None:
+        """Back-pressure: no new batch while the producer buffer (the changelog writes of the
+        batches before) holds more than a batch's worth of messages, e.g. while the broker is
+        away. Not Faust's `wait_until_ebb`: it logs a warning and then waits for the sends one
+        message at a time (an `asyncio.wait_for` each), and a batch writes thousands of states,
+        so every fetch logged "producer buffer full" and the waiting cost more than the sending."""
+        buffer = self.app.producer.buffer
+        limit = max(self.app.conf.broker_max_poll_records or 0, buffer.max_messages)
+        while buffer.size > limit and not self.should_stop:
+            await asyncio.sleep(PRODUCER_POLL_SECONDS)
+
     async def _handle_batch(self, batch: list[Message], generation: int, delivered: dict) -> None:
         await self._maybe_commit()
         if not self.app.flow_control.is_active():
@@ -330,7 +345,7 @@ class BatchingConsumer(faust_aiokafka.Consumer):
             # and a task dump (SIGUSR1) of the hung worker showed the fetch loop, cancelled by
             # the stop, still waiting here (found by the join-and-leave test).
             return
-        await self.app.producer.buffer.wait_until_ebb()
+        await self._wait_for_producer()
         ready = self._ready
         while ready is not None and not ready(generation) and self.app.consumer_generation_id == generation:
             if self.should_stop:

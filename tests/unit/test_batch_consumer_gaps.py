@@ -100,16 +100,16 @@ class _Handing(BatchingConsumer):
     flow_active, should_stop = True, False
 
     def __init__(self, ready):
-        async def no_wait():
-            return None
         self.flow = {"active": True}
+        self.buffer = SimpleNamespace(size=0, max_messages=100)
 
         async def acquire():  # Faust's: wait until the flow is resumed
             while not self.flow["active"]:
                 await asyncio.sleep(0.01)
         self.app = SimpleNamespace(consumer_generation_id=5,
                                    flow_control=SimpleNamespace(is_active=lambda: self.flow["active"], acquire=acquire),
-                                   producer=SimpleNamespace(buffer=SimpleNamespace(wait_until_ebb=no_wait)))
+                                   producer=SimpleNamespace(buffer=self.buffer),
+                                   conf=SimpleNamespace(broker_max_poll_records=1000))
         self._commit_every, self._ready, self.handled, self.acked = None, ready, [], []
 
         async def handler(batch):
@@ -203,3 +203,22 @@ def test_input_partitions_are_paused_while_they_are_sought(monkeypatch):
     assert drainable_during_seek == [{changelog}]
     assert consumer._active_partitions == {ORDERS, PROFILES, changelog}, "read again once sought"
     assert consumer._seeked_generation == 4
+
+
+def test_a_batch_waits_while_the_producer_buffer_holds_more_than_a_batch():
+    """Back-pressure without Faust's `wait_until_ebb` (a warning per fetch, a wait per message):
+    a new batch is handled only once the changelog writes before it have drained below a batch."""
+    consumer = _Handing(lambda generation: True)
+    consumer.buffer.size = 1001
+
+    async def run():
+        waiting = asyncio.ensure_future(consumer._handle_batch([SimpleNamespace(tp=ORDERS, offset=10)], 5, {}))
+        for _ in range(5):
+            await asyncio.sleep(0.01)
+        held = list(consumer.handled)
+        consumer.buffer.size = 1000
+        await asyncio.wait_for(waiting, 1.0)
+        return held
+
+    assert asyncio.run(run()) == []
+    assert consumer.handled == consumer.acked == [10]
