@@ -285,7 +285,7 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
         consumer = app.consumer
         if isinstance(consumer, BatchingConsumer):
             consumer.route_batches(source.topics, handle_messages, compacted=[settings.customers_topic],
-                                   ready=indexes_ready)
+                                   ready=indexes_ready, busy=batch_turn.locked)
         async for batch in stream.take_events(settings.batch_size, settings.batch_within):
             await handle_messages([event.message for event in batch])
 

@@ -139,13 +139,17 @@ class BatchingConsumer(faust_aiokafka.Consumer):
     """TP -> (expected offset, offset found) of a jump seen twice: a real gap in the log."""
 
     _ready: Callable[[int], bool] | None = None
+    _busy: Callable[[], bool] | None = None
 
     def route_batches(self, topics: Iterable[str], handler: BatchHandler,
-                      compacted: Iterable[str] = (), ready: Callable[[int], bool] | None = None) -> None:
+                      compacted: Iterable[str] = (), ready: Callable[[int], bool] | None = None,
+                      busy: Callable[[], bool] | None = None) -> None:
         """Send the records of `topics` to `handler`, a fetch at a time; `compacted` topics may
         have gaps; a batch waits until `ready(generation)` (the handler's indexes are rebuilt
-        for the generation it was fetched in)."""
+        for the generation it was fetched in); `busy()` says a batch is being processed (see
+        `wait_empty`)."""
         self._ready = ready
+        self._busy = busy
         self._batch_topics = frozenset(topics)
         self._contiguous_topics = self._batch_topics - frozenset(compacted)
         self._confirmed_gaps = {}
@@ -180,6 +184,26 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         finally:
             if self.app.consumer_generation_id == generation:
                 self.resume_partitions(moving)
+
+    async def wait_empty(self) -> None:
+        """Faust's wait for the records in processing, before it revokes partitions or stops,
+        extended to the batch in processing.
+
+        Faust waits only for the records it tracks one by one, and batch records are not
+        tracked: a revocation went on while a batch was still being processed, and its state
+        writes reached the changelog of partitions another worker was already recovering or
+        processing, an older state after a newer one (a big batch takes seconds, processed in
+        steps). Waiting here puts the batch's writes in the producer buffer before Faust flushes
+        it and lets the partitions go, and its offsets are committed with Faust's commit that
+        follows."""
+        busy = self._busy
+        waited = 0
+        while busy is not None and busy() and not self.should_stop:
+            waited += 1
+            if waited % 1000 == 0:
+                log.warning("wait_empty: a batch has been in processing for %d s", waited // 100)
+            await asyncio.sleep(0.01)
+        await super().wait_empty()
 
     async def _rewind_never_committed(self) -> None:
         """Input partitions without a committed offset go back to their beginning.
@@ -361,8 +385,10 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         for message in batch:
             delivered[message.tp] = message.offset
         self._batch_started_at = time.monotonic()
-        await self._batch_handler(batch)
-        self._batch_started_at = None
+        try:
+            await self._batch_handler(batch)
+        finally:
+            self._batch_started_at = None
         ack = self.ack
         for message in batch:
             ack(message)

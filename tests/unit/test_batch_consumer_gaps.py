@@ -222,3 +222,30 @@ def test_a_batch_waits_while_the_producer_buffer_holds_more_than_a_batch():
 
     assert asyncio.run(run()) == []
     assert consumer.handled == consumer.acked == [10]
+
+
+def test_a_revocation_or_stop_waits_for_the_batch_in_processing():
+    """Faust's `wait_empty` (before it revokes partitions or stops) waits only for records it
+    tracks; a batch still being processed wrote its states after the partitions had moved on."""
+    busy = {"batch": True}
+    consumer = _Handing(lambda generation: True)
+    consumer._busy = lambda: busy["batch"]
+    consumer._unacked_messages = set()
+    consumer.diag = SimpleNamespace(set_flag=lambda flag: None, unset_flag=lambda flag: None)
+    consumer.log = SimpleNamespace(dev=lambda *a, **k: None, info=lambda *a, **k: None)
+    committed = []
+
+    async def commit_and_end_transactions():
+        committed.append(busy["batch"])
+    consumer.commit_and_end_transactions = commit_and_end_transactions
+
+    async def run():
+        waiting = asyncio.ensure_future(consumer.wait_empty())
+        await asyncio.sleep(0.05)
+        still_waiting = not waiting.done()
+        busy["batch"] = False
+        await asyncio.wait_for(waiting, 1.0)
+        return still_waiting
+
+    assert asyncio.run(run()) is True
+    assert committed == [False], "Faust's commit follows once the batch is done"
