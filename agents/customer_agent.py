@@ -375,8 +375,8 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
     async def release_vouched() -> None:
         """Held events that only waited for the other topics to be fetched once more (see
         `agents.core.gate`) leave the gate now, not with the next record or tick."""
-        if app.rebalancing or not indexes_ready(app.consumer_generation_id):
-            return
+        if app.rebalancing or not indexes_ready(app.consumer_generation_id) or batch_turn.locked():
+            return  # a batch is running: the next tick looks (waiting for it logged a timer overlap per tick)
         waiting = [p for p, work in pipeline.work.items() if work.gate.awaiting_vouch and p in pipeline.last_event]
         if waiting:
             await handle_or_stop([], wake=waiting)
