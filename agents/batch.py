@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from agents.core.apply import is_late
 from agents.core.config import CoreConfig
@@ -81,24 +81,10 @@ class PartitionWork:
         return self.gate.clock_ms
 
 
-def process_batch(
-    records: list[Record],
-    get_state: Callable[[str], CustomerState | None],
-    now_ms: int,
-    work_for: Callable[[int], PartitionWork],
-    read_horizon: Callable[[int], tuple[Iterable[str], int | None]],
-    live_clock: bool = False,
-    wake: Iterable[int] = (),
-) -> BatchResult:
-    """Decode, gate, apply and evaluate a batch; `work_for(p)` gives partition p's gate and
-    engine; `read_horizon(p)` names its input topics that still have unread records, and the
-    record timestamp before which the topics read to their end vouch for everything (None:
-    unknown; see `agents.core.gate`). Partitions in `wake` are looked at without records (their
-    held events may have been vouched for since). With `live_clock`, a tick's wall time moves the
-    clock of a partition whose topics are all read to their end, so a quiet stream still raises
-    lapse, overdue and SLA alerts on time."""
+def process_batch(records: list[Record], *args: Any, **kwargs: Any) -> BatchResult:
+    """`batch_steps` in one go: the result of the whole batch (the unit tests use this)."""
     result = BatchResult()
-    for _ in batch_steps(result, records, get_state, now_ms, work_for, read_horizon, live_clock, wake):
+    for _ in batch_steps(result, records, *args, **kwargs):
         pass
     return result
 
@@ -117,7 +103,15 @@ def batch_steps(
     live_clock: bool = False,
     wake: Iterable[int] = (),
 ) -> Iterator[None]:
-    """`process_batch` into `result`, pausing (yielding) every `STEP_EVENTS` events.
+    """Decode, gate, apply and evaluate a batch into `result`, pausing (yielding) every
+    `STEP_EVENTS` events.
+
+    `work_for(p)` gives partition p's gate and engine; `read_horizon(p)` names its input topics
+    that still have unread records, and the record timestamp before which the topics read to
+    their end vouch for everything (None: unknown; see `agents.core.gate`). Partitions in `wake` are looked at without records (their
+    held events may have been vouched for since). With `live_clock`, a tick's wall time moves the
+    clock of a partition whose topics are all read to their end, so a quiet stream still raises
+    lapse, overdue and SLA alerts on time.
 
     Why: a batch of several thousand records takes seconds of CPU, and one state write per
     customer per batch is what makes big batches cheaper per event. The worker iterates these
