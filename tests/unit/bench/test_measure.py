@@ -135,3 +135,11 @@ def test_sample_quantiles_interpolate_between_the_nearest_ranks():
     assert sample_quantile(0.99, [7.0]) == 7.0
     with pytest.raises(ValueError):
         sample_quantile(0.5, [])
+
+
+def test_the_baseline_rate_is_the_median_pass_rate_not_the_mean():
+    from churnwatch.bench.baseline import BaselineResult
+
+    result = BaselineResult(events=3 * 1000, pass_seconds=(1.0, 0.1, 0.2), customers=10)
+    assert (result.passes, round(result.seconds, 6)) == (3, 1.3)
+    assert result.events_per_s == pytest.approx(1000 / 0.2)  # a cold first pass does not count
