@@ -108,10 +108,10 @@ def batch_steps(
 
     `work_for(p)` gives partition p's gate and engine; `read_horizon(p)` names its input topics
     that still have unread records, and the record timestamp before which the topics read to
-    their end vouch for everything (None: unknown; see `agents.core.gate`). Partitions in `wake` are looked at without records (their
-    held events may have been vouched for since). With `live_clock`, a tick's wall time moves the
-    clock of a partition whose topics are all read to their end, so a quiet stream still raises
-    lapse, overdue and SLA alerts on time.
+    their end vouch for everything (None: unknown; see `agents.core.gate`). Partitions in `wake`
+    are looked at without records (their held events may have been vouched for since). With
+    `live_clock`, a tick's wall time moves the clock of a partition whose topics are all read to
+    their end, so a quiet stream still raises lapse, overdue and SLA alerts on time.
 
     Why: a batch of several thousand records takes seconds of CPU, and one state write per
     customer per batch is what makes big batches cheaper per event. The worker iterates these

@@ -197,11 +197,11 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         it and lets the partitions go, and its offsets are committed with Faust's commit that
         follows."""
         busy = self._busy
-        waited = 0
+        started = warned = time.monotonic()
         while busy is not None and busy() and not self.should_stop:
-            waited += 1
-            if waited % 1000 == 0:
-                log.warning("wait_empty: a batch has been in processing for %d s", waited // 100)
+            if time.monotonic() - warned >= 10:
+                warned = time.monotonic()
+                log.warning("wait_empty: a batch has been in processing for %.0f s", warned - started)
             await asyncio.sleep(0.01)
         await super().wait_empty()
 
