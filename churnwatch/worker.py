@@ -6,6 +6,7 @@ import click
 from faust.worker import Worker
 
 from streams.app import create_app
+from streams.gc_tuning import tune_gc
 from streams.settings import Settings
 from streams.ui.auth import bind_refusal
 from streams.topics import TopicLayoutError, ensure_topics
@@ -26,4 +27,5 @@ def run_worker(settings: Settings, loglevel: str | None = None) -> None:
         ) from None
     app = create_app(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    tune_gc(settings.gc_threshold)
     Worker(app, loglevel=loglevel or settings.log_level, quiet=True).execute_from_commandline()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import GC_COLLECTOR, PROCESS_COLLECTOR, CollectorRegistry, Counter, Gauge, Histogram
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 LAG_BUCKETS = (0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 6 * 3600, 86400, 7 * 86400, 30 * 86400, 365 * 86400)
@@ -37,6 +37,10 @@ class Metrics:
     @classmethod
     def create(cls) -> "Metrics":
         r = CollectorRegistry(auto_describe=True)
+        # The process's memory and CPU (process_*) and Python's collections (python_gc_*): what
+        # a sizing or a GC threshold change (CHURNWATCH_GC_THRESHOLD) is judged by.
+        r.register(PROCESS_COLLECTOR)
+        r.register(GC_COLLECTOR)
         return cls(
             registry=r,
             events=Counter("churnwatch_events", "Input events by topic and outcome "
