@@ -10,6 +10,7 @@ import faust
 
 from streams import kafka_security
 from streams.batch_consumer import BatchingTransport
+from streams.changelog_batch import BatchTableManager
 from streams.settings import Settings
 
 
@@ -22,7 +23,8 @@ def faust_app(settings: Settings) -> faust.App:
       message must go to the dead-letter topic, not crash a Faust deserializer;
     - the `/table`, `/router`, `/graph` and `/stats` debug endpoints are off;
     - the input topics are read in batches by `streams.batch_consumer` (Faust's per-record
-      path costs more than churnwatch's whole domain step).
+      path costs more than churnwatch's whole domain step), and so are the changelog records
+      of a recovery (`streams.changelog_batch`).
     """
     app = faust.App(
         settings.app_id,
@@ -53,6 +55,7 @@ def faust_app(settings: Settings) -> faust.App:
         stream_buffer_maxsize=max(4096, settings.batch_size * 4),
         table_cleanup_interval=30.0,
         autodiscover=False,
+        TableManager=BatchTableManager,
     )
     app.transport = BatchingTransport(app.conf.broker_consumer, app)
     return app

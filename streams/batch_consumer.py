@@ -40,6 +40,8 @@ from aiokafka.structs import TopicPartition
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import Message, ServiceT
 
+from streams.changelog_batch import BatchRecovery, batch_recovery
+
 BatchHandler = Callable[[list[Message]], Awaitable[None]]
 
 log = logging.getLogger(__name__)
@@ -299,11 +301,13 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         card test: cards stuck a dozen events behind)."""
         read_offset = self._read_offset
         acks_enabled_for = self.app.topics.acks_enabled_for
+        recovery = batch_recovery(self.app)
         records = self.getmany(timeout=1.0)
         await self.sleep(0)
         if self.should_stop:
             return
         batch: list[Message] = []
+        changelog: list[Message] = []
         collected: dict = {}
         reseeking: set = set()
         generation: int | None = None
@@ -335,14 +339,29 @@ class BatchingConsumer(faust_aiokafka.Consumer):
                 await self._add_gap(tp, last + 1, offset)
             if tp.topic in self._batch_topics:
                 batch.append(message)
+            elif recovery is not None and recovery.tables.is_changelog(tp.topic):
+                changelog.append(message)
             else:
                 await self._maybe_commit()
                 await self.wait_first(self.callback(message), self.suspend_flow.wait())
                 delivered[tp] = offset
             read_offset[tp] = offset
         self._fetch_returned_at = time.monotonic()
+        if changelog:
+            await self._apply_changelog(recovery, changelog, generation)
         if batch:
             await self._handle_batch(batch, generation, delivered)
+
+    async def _apply_changelog(self, recovery: BatchRecovery, changelog: list[Message], generation: int) -> None:
+        """A fetch's changelog records to the recovery at once (see `streams.changelog_batch`),
+        unless a rebalance began since the fetch: Faust's per-record path drops them then too
+        (the flow's suspension ends its wait), and the next recovery seeks its changelog
+        partitions back to the last offset applied."""
+        if generation != self.app.consumer_generation_id or not self.flow_active:
+            return
+        if not self.app.flow_control.is_active():
+            return
+        await recovery.apply_fetched(changelog)
 
     async def _maybe_commit(self) -> None:
         if self._commit_every is not None and self._n_acked >= self._commit_every:

@@ -53,7 +53,8 @@ class _OneFetch(BatchingConsumer):
     should_stop = False
 
     def __init__(self, fetch):
-        self.app = SimpleNamespace(consumer_generation_id=4, topics=SimpleNamespace(acks_enabled_for=lambda topic: True))
+        self.app = SimpleNamespace(consumer_generation_id=4, topics=SimpleNamespace(acks_enabled_for=lambda topic: True),
+                                   tables=None)
         self._batch_topics = self._contiguous_topics = frozenset({"orders"})
         self._confirmed_gaps, self._committed_offset = {}, {ORDERS: 10}
         self._read_offset = defaultdict(lambda: None, {ORDERS: 10})

@@ -1,0 +1,65 @@
+"""Changelog records applied a fetch at a time by `BatchRecovery` (no broker: the recovery's
+bookkeeping and a real memory-store table of a real app)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import pytest
+from faust.types import TP, Message
+
+from agents.core.state import CustomerState
+from agents.state_codec import StateCodec
+from streams.app import create_app
+from streams.changelog_batch import BatchRecovery, batch_recovery
+from streams.settings import Settings
+
+
+def _message(tp: TP, offset: int, customer_id: str, orders: int) -> Message:
+    state = CustomerState(customer_id)
+    state.orders = orders
+    return Message(tp.topic, tp.partition, offset, 0.0, 0, None, customer_id.encode(), StateCodec().dumps(state),
+                   None, tp=tp)
+
+
+@pytest.fixture
+def recovering(tmp_path):
+    """An app's recovery in the middle of restoring partition 0 (offsets 0..2) as an active and
+    partition 1 as a standby."""
+    app = create_app(Settings(data_dir=tmp_path))
+    table = app.churnwatch.state
+    topic = table.changelog_topic.get_topic_name()
+    active, standby = TP(topic, 0), TP(topic, 1)
+    recovery = batch_recovery(app)
+    assert isinstance(recovery, BatchRecovery)
+    recovery.active_tps, recovery.standby_tps = {active}, {standby}
+    recovery.tp_to_table = {active: table, standby: table}
+    recovery.active_offsets, recovery.active_highwaters = Counter({active: -1}), Counter({active: 2})
+    recovery.standby_offsets, recovery.standby_highwaters = Counter({standby: -1}), Counter({standby: 5})
+    recovery._set_recovery_started()
+    return recovery, table, active, standby
+
+
+def test_a_fetch_is_applied_and_ends_the_recovery_once_the_actives_are_caught_up(recovering):
+    recovery, table, active, standby = recovering
+    asyncio.run(recovery.apply_fetched([_message(active, 0, "C1", 1), _message(active, 1, "C2", 1)]))
+    assert recovery.in_recovery and not recovery.signal_recovery_end.is_set(), "offset 2 is still to come"
+
+    asyncio.run(recovery.apply_fetched([_message(active, 1, "C2", 99), _message(active, 2, "C1", 2),
+                                        _message(TP(active.topic, 5), 0, "C9", 1)]))
+    assert not recovery.in_recovery and recovery.signal_recovery_end.is_set()
+    assert recovery.active_offsets[active] == 2
+    assert {cid: table.data[cid].orders for cid in ("C1", "C2")} == {"C1": 2, "C2": 1}, \
+        "the last write of a key wins; an offset seen before changes nothing"
+    assert "C9" not in table.data, "a partition neither active nor standby here is skipped"
+
+
+def test_standby_records_wait_for_a_full_buffer_and_standbys_become_ready_at_their_highwater(recovering):
+    recovery, table, active, standby = recovering
+    asyncio.run(recovery.apply_fetched([_message(standby, offset, f"S{offset}", 1) for offset in range(3)]))
+    assert recovery.standby_offsets[standby] == 2 and not recovery.tables.standbys_ready
+    assert "S0" not in table.data, "buffered until a standby buffer is full, as in Faust"
+
+    asyncio.run(recovery.apply_fetched([_message(standby, offset, f"S{offset}", 1) for offset in range(3, 6)]))
+    assert recovery.tables.standbys_ready
