@@ -53,6 +53,9 @@ _UNKNOWN = object()
 SUMMARY_CHUNK = 2000
 """Customers summarised between two yields to the event loop (see `summarise`)."""
 
+REBUILD_CHUNK = 20_000
+"""States read between two pauses of an index rebuild (see `rebuild_index_steps`)."""
+
 CARD_TIME_SHARE = 0.2
 """The share of each publish interval that card building may take (see `publish_cards`)."""
 
@@ -104,9 +107,11 @@ class CustomerPipeline:
     def work_for(self, partition: int) -> PartitionWork:
         work = self.work.get(partition)
         if work is None:
-            engine = PartitionEngine(self.core, self.rules, self.board.thresholds)
-            work = self.work[partition] = PartitionWork(EventTimeGate(), engine)
+            work = self.work[partition] = self._new_work()
         return work
+
+    def _new_work(self) -> PartitionWork:
+        return PartitionWork(EventTimeGate(), PartitionEngine(self.core, self.rules, self.board.thresholds))
 
     def get_state(self, customer_id: str) -> CustomerState | None:
         return self.state.get(customer_id)
@@ -156,7 +161,13 @@ class CustomerPipeline:
         self.summaries_pending.add(partition)
 
     def rebuild_indexes(self, owned: set[int]) -> None:
-        """After every rebalance's recovery: indexes, gates and engines from the table itself.
+        """`rebuild_index_steps` in one go (the unit tests use this)."""
+        for _ in self.rebuild_index_steps(owned):
+            pass
+
+    def rebuild_index_steps(self, owned: set[int]) -> Iterator[None]:
+        """After every rebalance's recovery: indexes, gates and engines from the table itself,
+        pausing (yielding) every `REBUILD_CHUNK` states.
 
         Faust calls this once the changelog is recovered and before it seeks every assigned
         partition, kept ones included, back to its committed offset. So nothing of the previous
@@ -171,22 +182,31 @@ class CustomerPipeline:
         partitions and, in the memory store, keys this worker wrote before a partition was
         revoked. Their cards belong to their owner; publishing them from here would overwrite
         the owner's cards with ones built on another clock.
+
+        Why the pauses: a million customers in rocksdb take about 20 s to read, and the event
+        loop froze that long (lookups, /metrics, timers; `churnwatch bench --state-customers
+        1000000` measured a 23 s stall). The new indexes are built aside and replace the old
+        ones in one step at the end, so nothing that runs between the pauses sees half of them.
         """
-        self.work.clear()
-        self.customers_by_partition.clear()
-        self.cards_pending.clear()
-        self.summaries_pending.clear()
-        self.summarised_clock.clear()
-        self.tier_of.clear()
-        self.tier_counts.clear()
-        self.rfm_windows.clear()
         partitions = self.settings.partitions
-        # One pass, nothing kept: rocksdb may hold millions of states.
-        for partition, facts in owned_recovery_facts(self.state, owned, lambda cid: partition_of(cid, partitions)):
-            self.remember(facts.customer_id, partition)
-            work = self.work_for(partition)
-            work.gate.recover(facts)
-            work.engine.recover(facts)
+        work: dict[int, PartitionWork] = {}
+        customers: dict[int, set[str]] = {}
+        pending: dict[str, None] = {}
+        # One pass, nothing kept but the indexes: rocksdb may hold millions of states.
+        facts_of_owned = owned_recovery_facts(self.state, owned, lambda cid: partition_of(cid, partitions))
+        for n, (partition, facts) in enumerate(facts_of_owned, 1):
+            customers.setdefault(partition, set()).add(facts.customer_id)
+            pending[facts.customer_id] = None
+            partition_work = work.get(partition)
+            if partition_work is None:
+                partition_work = work[partition] = self._new_work()
+            partition_work.gate.recover(facts)
+            partition_work.engine.recover(facts)
+            if n % REBUILD_CHUNK == 0:
+                yield
+        self.work, self.customers_by_partition, self.cards_pending = work, customers, pending
+        self.summaries_pending, self.summarised_clock = set(customers), {}
+        self.tier_of, self.tier_counts, self.rfm_windows = {}, {}, {}
 
 
 class CustomerStateTable(faust.Table):
@@ -268,7 +288,8 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
         no batch of a generation before its rebuild (`indexes_ready`)."""
         generation = app.consumer_generation_id
         async with batch_turn:
-            pipeline.rebuild_indexes(owned_partitions())
+            for _ in pipeline.rebuild_index_steps(owned_partitions()):
+                await asyncio.sleep(0)  # lookups, scrapes and timers run between the steps
         pipeline.indexed_generation = generation
 
     def indexes_ready(generation: int) -> bool:

@@ -28,7 +28,7 @@ def owned_recovery_facts(table, owned: set[int], partition_of: Callable[[str], i
             if partition in owned:
                 yield from ((partition, facts) for facts in _facts_of_encoded(store._visible_values(database)))
         return
-    for customer_id, state in table.items():
+    for customer_id, state in list(table.items()):  # a copy: the caller pauses, and standbys write
         partition = partition_of(customer_id)
         if partition in owned:
             yield partition, RecoveryFacts.of(state)

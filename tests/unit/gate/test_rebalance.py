@@ -60,3 +60,29 @@ def test_rebuild_forgets_read_positions_and_partitions_no_longer_owned():
                            read_horizon=lambda p: ([], None))
     assert result.outcomes == {("payments", "processed"): 1, ("orders", "processed"): 1}
     assert not result.dead_letters
+
+
+def test_a_rebuild_pauses_and_shows_the_new_indexes_only_when_it_is_complete(monkeypatch):
+    """A million states take ~20 s to read: the rebuild pauses so that the event loop runs, and
+    what runs between its pauses (lookups, card publication) sees the old indexes, not half of
+    the new ones."""
+    import agents.customer_agent as customer_agent
+
+    monkeypatch.setattr(customer_agent, "REBUILD_CHUNK", 2)
+    settings = Settings()
+    customers = [_customer_on(0, settings.partitions) + suffix for suffix in ("", "x", "y", "z", "w")]
+    owned = {partition_of(cid, settings.partitions) for cid in customers}
+    table = {cid: apply_event(None, _order(cid, 0, 100 + n), CoreConfig())[0] for n, cid in enumerate(customers)}
+    pipeline = _pipeline(table)
+    before = pipeline.work_for(0)
+    pipeline.cards_pending["old"] = None
+
+    steps = pipeline.rebuild_index_steps(owned)
+    pauses = 0
+    for _ in steps:
+        pauses += 1
+        assert pipeline.work_for(0) is before and list(pipeline.cards_pending) == ["old"]
+    assert pauses == len(customers) // 2
+    assert pipeline.work_for(0) is not before
+    assert set(pipeline.cards_pending) == set(customers)
+    assert {cid for members in pipeline.customers_by_partition.values() for cid in members} == set(customers)
