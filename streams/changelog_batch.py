@@ -11,6 +11,7 @@ Kafka client thread idle half the time.
 `BatchingConsumer` hands the changelog records of one fetch to `BatchRecovery.apply_fetched`,
 which does per record what Faust's `Recovery._slurp_changelogs` does (offsets, buffers,
 `apply_changelog_batch` when a buffer is full) and its end-of-recovery checks once per fetch.
+For the rocksdb store it does not decode the values (the store writes the raw bytes).
 Faust's own loop keeps running on its now idle queue; recovery start, seek, pause and resume
 stay Faust's.
 """
@@ -21,6 +22,7 @@ import logging
 from time import monotonic
 from typing import Any, Iterable
 
+from faust.stores.rocksdb import Store as RocksStore
 from faust.tables import TableManager
 from faust.tables.recovery import Recovery
 from faust.types import EventT, Message
@@ -50,7 +52,10 @@ class BatchRecovery(Recovery):
             if seen is not None and message.offset <= seen:
                 continue
             offsets[tp] = message.offset
-            event: EventT = await table.changelog_topic.decode(message, propagate=True)
+            if _needs_decoded_values(table):
+                event: EventT = await table.changelog_topic.decode(message, propagate=True)
+            else:
+                event = self.app.create_event(message.key, message.value, message.headers, message)
             buffer = buffers[table]
             buffer.append(event)
             await table.on_changelog_event(event)
@@ -82,6 +87,14 @@ class BatchRecovery(Recovery):
             self.signal_recovery_end.set()
         if not self.tables.standbys_ready and not self.standby_remaining_total():
             self.tables.on_standbys_ready()
+
+
+def _needs_decoded_values(table: Any) -> bool:
+    """Whether applying a changelog record needs its decoded value. The memory store keeps
+    the objects; Faust's rocksdb store writes each record's raw key and value bytes
+    (`faust.stores.rocksdb.Store.apply_changelog_batch`), so decoding a whole state per record
+    for it was wasted (8% of a restore's time in a profile), unless a table callback reads it."""
+    return not isinstance(table.data, RocksStore) or table._on_changelog_event is not None
 
 
 class BatchTableManager(TableManager):
