@@ -302,6 +302,7 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         read_offset = self._read_offset
         acks_enabled_for = self.app.topics.acks_enabled_for
         recovery = batch_recovery(self.app)
+        changelog_topics = recovery.tables.changelog_topics if recovery is not None else frozenset()
         records = self.getmany(timeout=1.0)
         await self.sleep(0)
         if self.should_stop:
@@ -339,7 +340,7 @@ class BatchingConsumer(faust_aiokafka.Consumer):
                 await self._add_gap(tp, last + 1, offset)
             if tp.topic in self._batch_topics:
                 batch.append(message)
-            elif recovery is not None and recovery.tables.is_changelog(tp.topic):
+            elif tp.topic in changelog_topics:
                 changelog.append(message)
             else:
                 await self._maybe_commit()

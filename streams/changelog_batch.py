@@ -58,7 +58,8 @@ class BatchRecovery(Recovery):
                 event = self.app.create_event(message.key, message.value, message.headers, message)
             buffer = buffers[table]
             buffer.append(event)
-            await table.on_changelog_event(event)
+            if table._on_changelog_event is not None:
+                await table.on_changelog_event(event)
             size = buffer_sizes.get(tp)
             if size is None:
                 size = buffer_sizes[tp] = (table.recovery_buffer_size if tp in active_tps
@@ -106,8 +107,6 @@ class BatchTableManager(TableManager):
             self._recovery = BatchRecovery(self.app, self, beacon=self.beacon, loop=self.loop)
         return self._recovery
 
-    def is_changelog(self, topic: str) -> bool:
-        return topic in self._changelogs
 
 
 def batch_recovery(app: Any) -> BatchRecovery | None:

@@ -24,6 +24,7 @@ class LeanPrometheusMonitor(PrometheusMonitor):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._sent_by_topic: dict[str, Any] = {}
+        self._end_offset_by_tp: dict[Any, Any] = {}
 
     def on_send_initiated(self, producer: Any, topic: str, message: Any, keysize: int, valsize: int) -> Any:
         """Faust's count of sent messages by topic, with the labelled counter looked up once per
@@ -34,6 +35,24 @@ class LeanPrometheusMonitor(PrometheusMonitor):
             counter = self._sent_by_topic[topic] = self._metrics.topic_messages_sent.labels(topic=f"topic.{topic}")
         counter.inc()
         return Monitor.on_send_initiated(self, producer, topic, message, keysize, valsize)
+
+    def track_tp_end_offset(self, tp: Any, offset: int) -> None:
+        """Faust's end-offset gauge, set only when the end offset moves, through a labelled gauge
+        looked up once per partition: Faust calls this for every record it fetches, with the same
+        highwater for the whole fetch (9.6% of a changelog restore's time in a profile)."""
+        if self.tp_end_offsets.get(tp) == offset:
+            return
+        Monitor.track_tp_end_offset(self, tp, offset)
+        gauge = self._end_offset_by_tp.get(tp)
+        if gauge is None:
+            gauge = self._end_offset_by_tp[tp] = self._metrics.topic_partition_end_offset.labels(
+                topic=tp.topic, partition=tp.partition)
+        gauge.set(offset)
+
+    def _clear_partition_related_metrics(self) -> None:
+        """Faust drops the partition gauges' labels at a rebalance: the cached ones go with them."""
+        super()._clear_partition_related_metrics()
+        self._end_offset_by_tp.clear()
 
     def on_table_get(self, table: Any, key: Any) -> None:
         pass
