@@ -353,7 +353,8 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         if batch:
             await self._handle_batch(batch, generation, delivered)
 
-    async def _apply_changelog(self, recovery: BatchRecovery, changelog: list[Message], generation: int) -> None:
+    async def _apply_changelog(self, recovery: BatchRecovery, changelog: list[Message],
+                               generation: int | None) -> None:
         """A fetch's changelog records to the recovery at once (see `streams.changelog_batch`),
         unless a rebalance began since the fetch: Faust's per-record path drops them then too
         (the flow's suspension ends its wait), and the next recovery seeks its changelog

@@ -18,7 +18,6 @@ stay Faust's.
 
 from __future__ import annotations
 
-import logging
 from time import monotonic
 from typing import Any, Iterable
 
@@ -27,10 +26,10 @@ from faust.tables import TableManager
 from faust.tables.recovery import Recovery
 from faust.types import EventT, Message
 
-log = logging.getLogger(__name__)
-
 
 class BatchRecovery(Recovery):
+    """Faust's recovery service, fed a fetch of changelog records at a time by the consumer."""
+
     async def apply_fetched(self, messages: Iterable[Message]) -> None:
         """Apply changelog `messages` (one fetch, in fetch order) to their tables' buffers."""
         self.signal_recovery_end.clear()  # as Faust's loop does for each record it receives
@@ -106,7 +105,6 @@ class BatchTableManager(TableManager):
         if self._recovery is None:
             self._recovery = BatchRecovery(self.app, self, beacon=self.beacon, loop=self.loop)
         return self._recovery
-
 
 
 def batch_recovery(app: Any) -> BatchRecovery | None:
