@@ -21,7 +21,7 @@ import orjson
 from kafka.partitioner.default import murmur2
 
 from agents import state_codec
-from agents.batch import STEP_EVENTS, BatchResult, PartitionWork, Record, batch_steps
+from agents.batch import BatchResult, PartitionWork, Record, batch_steps
 from agents.core.card import build_card
 from agents.core.config import CoreConfig
 from agents.core.population import PartitionSummary
@@ -43,6 +43,7 @@ from streams.metrics import Metrics
 from streams.population import PopulationBoard, record_summary, summary_message
 from streams.redis_sink import RedisSink
 from streams.settings import Settings
+from streams.state_writer import StateWriter
 
 
 log = logging.getLogger(__name__)
@@ -327,6 +328,7 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
                 os._exit(70)
 
     grace_ms = int(settings.gate_grace * 1000)
+    state_writer = StateWriter(pipeline.state, state_codec.encode)
 
     async def deliver_alerts(alerts: list[dict], emitted_at: str) -> None:
         """Send the batch's alerts and wait until Kafka has them, *before* the states that record
@@ -356,15 +358,11 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
             await asyncio.sleep(0)  # lookups and timers run between the steps of a big batch
         if result.alerts:
             await deliver_alerts(result.alerts, format_ms(now_ms))
-        written = 0
         for partition, changed in result.changed_by_partition().items():
-            with event_context(pipeline.last_event[partition]):  # one context per partition, not per write
-                for cid, state in changed:
-                    pipeline.state[cid] = state
-                    pipeline.remember(cid, partition)
-                    written += 1
-                    if written % STEP_EVENTS == 0:
-                        await asyncio.sleep(0)  # the context variable is this task's own
+            with event_context(pipeline.last_event[partition]):  # the rocksdb store's partition
+                await state_writer.write(partition, changed)
+            for cid, _ in changed:
+                pipeline.remember(cid, partition)  # after the write: a card published now reads it
         for letter in result.dead_letters:
             r = letter.record
             source_topic = prefix + r.topic

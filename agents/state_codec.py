@@ -13,9 +13,14 @@ from agents.core.state import CustomerState
 CODEC_NAME = "churnwatch-state"
 
 
+def encode(state: CustomerState) -> bytes:
+    """A state's changelog (and rocksdb) value: what the codec writes, without Faust's codec chain."""
+    return orjson.dumps(state.to_dict())
+
+
 class StateCodec(codecs.Codec):
     def _dumps(self, obj: CustomerState) -> bytes:
-        return orjson.dumps(obj.to_dict())
+        return encode(obj)
 
     def _loads(self, s: bytes) -> CustomerState:
         return CustomerState.from_dict(orjson.loads(s))

@@ -371,11 +371,12 @@ class BatchingConsumer(faust_aiokafka.Consumer):
             await self.commit()
 
     async def _wait_for_producer(self) -> None:
-        """Back-pressure: no new batch while the producer buffer (the changelog writes of the
-        batches before) holds more than a batch's worth of messages, e.g. while the broker is
-        away. Not Faust's `wait_until_ebb`: it logs a warning and then waits for the sends one
-        message at a time (an `asyncio.wait_for` each), and a batch writes thousands of states,
-        so every fetch logged "producer buffer full" and the waiting cost more than the sending."""
+        """Back-pressure: no new batch while Faust's producer buffer (dead letters, population
+        summaries; the changelog writes go straight to the Kafka producer, see
+        `streams.state_writer`) holds more than a batch's worth of messages, e.g. while the
+        broker is away. Not Faust's `wait_until_ebb`: it logs a warning and then waits for the
+        sends one message at a time (an `asyncio.wait_for` each), which cost more than the
+        sending when the changelog writes still went through that buffer."""
         buffer = self.app.producer.buffer
         limit = max(self.app.conf.broker_max_poll_records or 0, buffer.max_messages)
         while buffer.size > limit and not self.should_stop:
