@@ -11,6 +11,8 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 from kafka.partitioner.default import murmur2
 
+from churnwatch.bench.run import changelog_topic
+from churnwatch.bench.worker_log import replayed_records
 from tests.stack_fixtures import isolated_settings, produce_json, start_worker, wait_until
 from streams.topics import ensure_topics
 
@@ -125,3 +127,34 @@ def test_changelog_partition_equals_source_partition(test_stack, tmp_path):
     assert all(p == (murmur2(cid.encode()) & 0x7FFFFFFF) % settings.partitions
                for cid, p in source_partition.items())
     assert len(set(source_partition.values())) > 1, "the test needs customers on several partitions"
+
+
+def test_a_rocksdb_worker_restarts_from_its_own_store_and_reads_only_the_changelog_tail(test_stack, tmp_path):
+    """The states a rocksdb worker writes (`streams/state_writer.py`: the store gets the bytes the
+    changelog gets, and the persisted changelog offset follows the acknowledged sends) bring
+    every card back after a restart on the same data directory, without reading the changelog
+    again (a wrong or missing persisted offset reads it all)."""
+    settings = isolated_settings().with_overrides(store="rocksdb://")
+    ensure_topics(settings)
+    events = _orders(n_customers=40, per_customer=6, seed=3)
+    expected = _expected(events)
+    worker = start_worker(settings, tmp_path, "rocks")
+    try:
+        worker.wait_ready()
+        produce_json(settings, "orders", events)
+        wait_until(lambda: all(_card_matches(worker, cid, exp) for cid, exp in expected.items()),
+                   timeout=90, what="every card to show the produced orders")
+    finally:
+        assert worker.stop(), "the first worker stops by itself on SIGTERM (its last commit and flush)"
+    first_log_size = worker.log_path.stat().st_size
+
+    restarted = start_worker(settings, tmp_path, "rocks")  # the same name: the same data directory
+    try:
+        restarted.wait_ready()
+        for cid, exp in expected.items():
+            assert _card_matches(restarted, cid, exp), restarted.get(f"/customers/{cid}").text
+        restart_log = restarted.log_path.read_bytes()[first_log_size:].decode(errors="replace")
+        assert replayed_records(restart_log, changelog_topic(settings)) == 0, \
+            "the restarted worker found every state in its own store"
+    finally:
+        restarted.stop()
