@@ -54,17 +54,29 @@ def _card_matches(worker, cid: str, expected: tuple[int, Decimal]) -> bool:
     return lifetime["orders"] == expected[0] and Decimal(str(lifetime["amount"])) == expected[1]
 
 
-def test_orders_become_cards_and_survive_a_restart(test_stack, tmp_path):
-    settings = isolated_settings()
-    ensure_topics(settings)
-    events = _orders(n_customers=40, per_customer=6, seed=1)
+def _worker_with_cards(settings, tmp_path, name: str, events: list[dict]):
+    """A worker started on `settings` that has turned the produced `events` into cards (stopped
+    again if it does not)."""
     expected = _expected(events)
-    worker = start_worker(settings, tmp_path, "first")
+    worker = start_worker(settings, tmp_path, name)
     try:
         worker.wait_ready()
         produce_json(settings, "orders", events)
         wait_until(lambda: all(_card_matches(worker, cid, exp) for cid, exp in expected.items()),
                    timeout=90, what="every card to show the produced orders")
+    except BaseException:
+        worker.stop()
+        raise
+    return worker
+
+
+def test_orders_become_cards_and_survive_a_restart(test_stack, tmp_path):
+    settings = isolated_settings()
+    ensure_topics(settings)
+    events = _orders(n_customers=40, per_customer=6, seed=1)
+    expected = _expected(events)
+    worker = _worker_with_cards(settings, tmp_path, "first", events)
+    try:
         missing = worker.get("/customers/NOPE")
         assert missing.status_code == 404
         assert missing.json()["error"] == "unknown customer"
@@ -138,14 +150,8 @@ def test_a_rocksdb_worker_restarts_from_its_own_store_and_reads_only_the_changel
     ensure_topics(settings)
     events = _orders(n_customers=40, per_customer=6, seed=3)
     expected = _expected(events)
-    worker = start_worker(settings, tmp_path, "rocks")
-    try:
-        worker.wait_ready()
-        produce_json(settings, "orders", events)
-        wait_until(lambda: all(_card_matches(worker, cid, exp) for cid, exp in expected.items()),
-                   timeout=90, what="every card to show the produced orders")
-    finally:
-        assert worker.stop(), "the first worker stops by itself on SIGTERM (its last commit and flush)"
+    worker = _worker_with_cards(settings, tmp_path, "rocks", events)
+    assert worker.stop(), "the first worker stops by itself on SIGTERM (its last commit and flush)"
     first_log_size = worker.log_path.stat().st_size
 
     restarted = start_worker(settings, tmp_path, "rocks")  # the same name: the same data directory
