@@ -3,7 +3,6 @@ round of summaries is merged once, when the thresholds are next asked for."""
 
 from __future__ import annotations
 
-import agents.core.population as population_core
 import streams.population as population_stream
 from agents.core.config import CoreConfig
 from agents.core.population import PartitionSummary, merge_summaries
@@ -21,13 +20,13 @@ def test_the_thresholds_merge_the_latest_summary_of_each_partition_once_per_roun
 
     def counting_merge(summaries, config):
         merges.append(len(summaries))
-        return population_core.merge_summaries(summaries, config)
+        return merge_summaries(summaries, config)
 
     monkeypatch.setattr(population_stream, "merge_summaries", counting_merge)
     board = PopulationBoard(CORE, partitions=3)
     assert board.thresholds() is None and merges == []
 
-    first = [_summary([(d, f, m) for d, f, m in [(5, 2, 100), (40, 1, 10)]]),
+    first = [_summary([(5, 2, 100), (40, 1, 10)]),
              _summary([(2, 9, 5_000)]), _summary([(400, 1, 1)])]
     for partition, summary in enumerate(first):
         board.update(partition, summary, published_at=0.0)
