@@ -8,7 +8,9 @@ It never raises anything else, so the agent can route every failure to the dead-
 
 Parsing and validation run inside pydantic-core (`model_validate_json`), with one small Python
 validator per amount, quantity and timestamp that yields the core's integer units at once (see
-`schemas.wire_types`); building the dataclass afterwards is a plain copy.
+`schemas.wire_types`); building the dataclass afterwards is a plain copy. Well-formed orders,
+payments and complaints first try `streams.fast_decode`, which applies the same validators to
+orjson's result at a third of the cost and leaves everything it does not accept to pydantic.
 
 Topic names here are the *logical* ones (`orders`, ...): callers with a topic prefix pass the
 unprefixed name.
@@ -29,6 +31,7 @@ from agents.core.events import Complaint, Event, Order, OrderLine, Payment, Prof
 from schemas.inputs import ComplaintRecord, CustomerRecord, OrderRecord, PaymentRecord
 from schemas.reasons import Reason
 from schemas.wire_types import format_rfc3339_ms
+from streams.fast_decode import fast_event
 
 DEFAULT_MAX_BYTES = 65_536
 DEFAULT_MAX_FUTURE_MS = 86_400_000
@@ -169,12 +172,14 @@ def decode(
         raise InvalidEvent(Reason.EMPTY_VALUE, "the record has no value" if value is None else "the value is empty")
     if len(value) > max_bytes:
         raise InvalidEvent(Reason.OVERSIZED, f"the value has {len(value)} bytes, more than the limit of {max_bytes}")
-    model, convert = decoder
-    try:
-        record = model.model_validate_json(value)
-    except ValidationError as error:
-        raise _invalid_from(error) from None
-    event = convert(record)
+    event = fast_event(topic, value)
+    if event is None:
+        model, convert = decoder
+        try:
+            record = model.model_validate_json(value)
+        except ValidationError as error:
+            raise _invalid_from(error) from None
+        event = convert(record)
     if key is not None:
         _check_key(key, event.customer_id)
     occurred_ms = event.occurred_ms

@@ -52,8 +52,10 @@ class RedisSink:
         self._metrics = metrics
         self.prefix = prefix
         self.batch = batch
-        self.pending: dict[str, dict] = {}
-        """Customer id -> newest card not yet in Redis (a newer card replaces an older one)."""
+        self.pending: dict[str, tuple[int, bytes]] = {}
+        """Customer id -> (version, JSON) of its newest card not yet in Redis (a newer card
+        replaces an older one). The JSON is the bytes the cards topic got: a card is serialised
+        once."""
         self.pending_alerts: dict[str, dict] = {}
         """Alert id -> newest lifecycle event not yet in Redis."""
         self.last_error: str | None = None
@@ -89,9 +91,9 @@ class RedisSink:
     def card_key(self, customer_id: str) -> str:
         return f"{self.prefix}card:{customer_id}"
 
-    def offer(self, card: dict) -> None:
-        self.pending[card["customer_id"]] = card
-        self._metrics.redis_pending.set(len(self.pending))
+    def offer(self, customer_id: str, version: int, card_json: bytes) -> None:
+        """Queue a card for the next `flush` (which sets the pending gauge)."""
+        self.pending[customer_id] = (version, card_json)
 
     def offer_alert(self, alert: dict) -> None:
         self.pending_alerts[alert["alert_id"]] = alert
@@ -129,16 +131,15 @@ class RedisSink:
             started = time.perf_counter()
             try:
                 async with self._client.pipeline(transaction=False) as pipe:
-                    for cid, card in chunk:
-                        await self._upsert(keys=[self.card_key(cid)],
-                                           args=[card["version"], orjson.dumps(card)], client=pipe)
+                    for cid, (version, card_json) in chunk:
+                        await self._upsert(keys=[self.card_key(cid)], args=[version, card_json], client=pipe)
                     await pipe.execute()
             except (RedisError, OSError) as exc:
                 self._failed(exc)
                 break
             self._metrics.redis_write_seconds.observe(time.perf_counter() - started)
-            for cid, card in chunk:
-                if self.pending.get(cid) is card:
+            for cid, entry in chunk:
+                if self.pending.get(cid) is entry:
                     del self.pending[cid]
             written += len(chunk)
             self.last_error = None

@@ -66,18 +66,23 @@ def card_periods(periods: dict[int, list], clock_ms: int, config: CoreConfig) ->
     """
     kind = config.period
     last = period_index(clock_ms, kind)
+    first = last - config.card_periods + 1
     rows = []
-    for index in range(last - config.card_periods + 1, last + 1):
+    for index, label in zip(range(first, last + 1), _labels(first, last, kind)):
         agg = periods.get(index)
-        orders, quantity_milli, amount_cents, categories = agg if agg else (0, 0, 0, ())
-        rows.append({
-            "period": period_label(index, kind),
-            "orders": orders,
-            "quantity": quantity(quantity_milli),
-            "amount": amount(amount_cents),
-            "categories": sorted(categories),
-        })
+        if agg is None:
+            rows.append({"period": label, "orders": 0, "quantity": 0.0, "amount": 0.0, "categories": []})
+        else:
+            rows.append({"period": label, "orders": agg[0], "quantity": quantity(agg[1]), "amount": amount(agg[2]),
+                         "categories": sorted(agg[3])})
     return rows
+
+
+@lru_cache(maxsize=1024)
+def _labels(first: int, last: int, kind: PeriodKind) -> tuple[str, ...]:
+    """The labels of periods ``first..last`` (one cache entry per card clock's period, not one
+    lookup per row)."""
+    return tuple(period_label(index, kind) for index in range(first, last + 1))
 
 
 def amount_in(periods: dict[int, list], index: int) -> int:

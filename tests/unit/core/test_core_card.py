@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agents.core.card import build_card
 from agents.core.complaints import complaints_section
@@ -16,6 +19,7 @@ from agents.core.product_range import product_range_section
 from agents.core.receivables import receivables_section
 from agents.core.state import CustomerState
 from agents.core.timeutil import format_ms
+from schemas.wire_types import MAX_EPOCH_MS
 from tests.unit.core.builders import DAY, applied, complaint, invoice, ms, order, payment, profile
 
 CONFIG = CoreConfig()
@@ -103,6 +107,14 @@ def test_times_print_as_rfc3339_utc_with_milliseconds_only_when_present() -> Non
     assert format_ms(ms("2024-03-01T08:00:00")) == "2024-03-01T08:00:00Z"
     assert format_ms(ms("2024-03-01T08:00:00") + 5) == "2024-03-01T08:00:00.005Z"
     assert format_ms(None) is None
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(st.integers(0, MAX_EPOCH_MS))
+def test_time_text_equals_the_standard_librarys(epoch_ms: int) -> None:
+    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=epoch_ms)
+    expected = moment.isoformat(timespec="milliseconds" if moment.microsecond else "seconds")
+    assert format_ms(epoch_ms) == expected.replace("+00:00", "Z")
 
 
 def test_card_has_the_contract_keys_and_formats() -> None:
