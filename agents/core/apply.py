@@ -158,7 +158,7 @@ def _apply_order(state: CustomerState, order: Order, config: CoreConfig) -> None
     agg = state.periods.get(index)
     if agg is None:
         periods = state.periods
-        agg = periods[index] = [1, milli, cents, set()]
+        agg = periods[index] = [1, milli, cents, []]
         if len(periods) > config.max_periods:
             del periods[min(periods)]
     else:
@@ -170,7 +170,8 @@ def _apply_order(state: CustomerState, order: Order, config: CoreConfig) -> None
     by_category = state.category_times
     for line in order.lines:
         category = line.category
-        categories.add(category)
+        if category not in categories:
+            insort(categories, category)
         seen = by_category.get(category)
         if seen is None:
             by_category[category] = [occurred]

@@ -62,7 +62,7 @@ def card_periods(periods: dict[int, list], clock_ms: int, config: CoreConfig) ->
     """The card's ``periods`` section: the last ``card_periods`` periods up to the clock's period.
 
     ``periods`` is the state's per-period aggregate ``{index: [orders, quantity_milli,
-    amount_cents, set_of_categories]}``.
+    amount_cents, sorted list of categories]}``.
     """
     kind = config.period
     last = period_index(clock_ms, kind)
@@ -74,7 +74,7 @@ def card_periods(periods: dict[int, list], clock_ms: int, config: CoreConfig) ->
             rows.append({"period": label, "orders": 0, "quantity": 0.0, "amount": 0.0, "categories": []})
         else:
             rows.append({"period": label, "orders": agg[0], "quantity": quantity(agg[1]), "amount": amount(agg[2]),
-                         "categories": sorted(agg[3])})
+                         "categories": list(agg[3])})
     return rows
 
 

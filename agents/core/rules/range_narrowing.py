@@ -95,7 +95,7 @@ def _union(periods: dict[int, list], start: int, stop: int) -> tuple[set[str], i
         agg = periods.get(index)
         if agg is not None:
             orders += agg[0]
-            categories |= agg[3]
+            categories.update(agg[3])
     return categories, orders
 
 

@@ -50,6 +50,15 @@ def test_a_late_but_allowed_order_lands_in_its_own_period() -> None:
     assert state.max_event_ms == ms("2024-03-02") and state.first_order_ms == ms("2024-02-28T23:00:00")
 
 
+def test_a_periods_categories_stay_sorted_and_distinct_through_the_changelog_form() -> None:
+    state = applied([order(ms("2024-03-02"), 3_000, ("valves", "bolts", "valves")),
+                     order(ms("2024-03-05"), 2_000, ("gaskets", "bolts"))])
+    mar = period_index(ms("2024-03-10"), "month")
+    assert state.periods[mar] == [2, 2000, 5_000, ["bolts", "gaskets", "valves"]]
+    assert state.to_dict()["p"] == [[mar, 2, 2000, 5_000, ["bolts", "gaskets", "valves"]]]
+    assert CustomerState.from_dict(json.loads(json.dumps(state.to_dict()))) == state
+
+
 def test_a_redelivery_older_than_the_id_memory_is_rejected_as_late() -> None:
     first = order(ms("2024-01-01"))
     state = applied([first] + [order(ms("2024-01-01") + d * DAY) for d in range(1, 30)])
