@@ -330,13 +330,17 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
                 # Faust acks a batch's records when this returns, even after an error, so a bug
                 # here would silently skip them. Stop the process instead: nothing of this batch
                 # is committed, and a restarted worker reads it again (at-least-once).
-                log.critical("batch processing failed; stopping the worker so that no event is lost",
-                             exc_info=True)
-                logging.shutdown()
-                os._exit(70)
+                stop_worker("batch processing failed")
+
+    def stop_worker(what: str, error: BaseException | None = None) -> None:
+        log.critical("%s; stopping the worker so that no event is lost", what,
+                     exc_info=error if error is not None else True)
+        logging.shutdown()
+        os._exit(70)
 
     grace_ms = int(settings.gate_grace * 1000)
-    state_writer = StateWriter(pipeline.state, state_codec.encode)
+    state_writer = StateWriter(pipeline.state, state_codec.encode,
+                               on_failure=lambda error: stop_worker("a state write to the changelog failed", error))
 
     async def deliver_alerts(alerts: list[dict], emitted_at: str) -> None:
         """Send the batch's alerts and wait until Kafka has them, *before* the states that record

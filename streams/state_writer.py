@@ -24,6 +24,11 @@ What still holds:
 - Back-pressure: the Kafka producer's `send` waits while the partition's batch is full (a broker
   outage holds the batch here, as `BatchingConsumer._wait_for_producer` held the next one).
 - Faust's per-topic sent counter (`faust_topic_messages_sent_total`) counts these records.
+- A send that fails for good (a broker away longer than the producer's request timeout, a
+  rejected record) calls `on_failure`, which stops the worker: the flush before the commit
+  waits for the send but does not look at its outcome, so the source offsets would be
+  committed over states that never reached the changelog. The callback runs as soon as the
+  send fails, before the flush that waits for it resumes, so nothing of that batch is committed.
 """
 
 from __future__ import annotations
@@ -44,10 +49,12 @@ PAUSE_EVERY = 500
 class StateWriter:
     """Writes customer states of one table straight to its store and changelog (see the module)."""
 
-    def __init__(self, table: faust.Table, encode: Callable[[CustomerState], bytes]) -> None:
+    def __init__(self, table: faust.Table, encode: Callable[[CustomerState], bytes],
+                 on_failure: Callable[[BaseException], None]) -> None:
         self.table = table
         self.encode = encode
         self.topic = table.changelog_topic.get_topic_name()
+        self._check_sent = _failure_check(on_failure)
 
     async def write(self, partition: int, states: Iterable[tuple[str, CustomerState]]) -> int:
         """Store and send `states` (customer id, state) of source partition `partition`, in that
@@ -67,6 +74,7 @@ class StateWriter:
             else:
                 store[customer_id] = state
             last = await send(topic, key, value, partition, None, None)
+            last.add_done_callback(self._check_sent)
             written += 1
             if written % PAUSE_EVERY == 0:
                 await asyncio.sleep(0)
@@ -74,6 +82,13 @@ class StateWriter:
             last.add_done_callback(_persist_offset(store, TP(topic, partition)))
         self.table.app.monitor.count_sent(topic, written)  # the `LeanPrometheusMonitor` of every app
         return written
+
+
+def _failure_check(on_failure: Callable[[BaseException], None]) -> Callable[[asyncio.Future], None]:
+    def check(sent: asyncio.Future) -> None:
+        if not sent.cancelled() and sent.exception() is not None:
+            on_failure(sent.exception())
+    return check
 
 
 def _persist_offset(store: RocksStore, tp: TP) -> Callable[[asyncio.Future], None]:

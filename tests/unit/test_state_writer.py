@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import faust
 import pytest
+from aiokafka.errors import KafkaTimeoutError
 from faust.types import TP, Message
 
 from agents.core.state import CustomerState
@@ -21,16 +22,20 @@ from streams.state_writer import StateWriter
 
 class RecordingProducer:
     """Takes sends as Faust's producer does (an awaitable future per record) and acknowledges
-    them with consecutive offsets per partition."""
+    them with consecutive offsets per partition, or fails the ones whose key is in `failing`."""
 
-    def __init__(self) -> None:
+    def __init__(self, failing: frozenset[bytes] = frozenset()) -> None:
         self.sent: list[tuple[str, bytes, bytes, int]] = []
+        self.failing = failing
 
     async def send(self, topic, key, value, partition, timestamp, headers):
         offset = sum(1 for s in self.sent if s[3] == partition) + 100
         self.sent.append((topic, key, value, partition))
         future = asyncio.get_running_loop().create_future()
-        future.set_result(SimpleNamespace(offset=offset))
+        if key in self.failing:
+            future.set_exception(KafkaTimeoutError(f"no acknowledgement for {key!r}"))
+        else:
+            future.set_result(SimpleNamespace(offset=offset))
         return future
 
 
@@ -40,18 +45,22 @@ def _state(customer_id: str, orders: int) -> CustomerState:
     return state
 
 
-def _write(app: faust.App, partition: int, states: list[tuple[str, CustomerState]]) -> RecordingProducer:
+def _write(app: faust.App, partition: int, states: list[tuple[str, CustomerState]],
+           producer: RecordingProducer | None = None, failures: list | None = None) -> RecordingProducer:
     table = app.churnwatch.state
-    producer = app.producer = RecordingProducer()
+    producer = app.producer = producer or RecordingProducer()
     message = Message("orders", partition, 0, 0.0, 0, None, b"k", b"v", None, tp=TP("orders", partition))
+    reported: list = [] if failures is None else failures
 
     async def write() -> int:
         with event_context(faust.Event(app, b"k", b"v", None, message)):
-            written = await StateWriter(table, encode).write(partition, states)
+            written = await StateWriter(table, encode, reported.append).write(partition, states)
         await asyncio.sleep(0)  # the acknowledgement callbacks
         return written
 
     assert asyncio.run(write()) == len(states)
+    if failures is None:
+        assert reported == [], "no send fails here"
     return producer
 
 
@@ -82,3 +91,15 @@ def test_rocksdb_gets_the_changelog_bytes_and_the_last_acknowledged_offset(tmp_p
 
     assert table.data._dbs[2].get(b"C2") == producer.sent[-1][2]
     assert table.data.persisted_offset(tp) == 101
+
+
+def test_a_send_that_fails_for_good_reports_the_failure():
+    """The flush before a commit does not look at the sends' outcomes: without the report, the
+    source offsets would be committed over a state that never reached the changelog."""
+    app = create_app(Settings(store="memory://"))
+    failures: list = []
+
+    _write(app, 1, [("C1", _state("C1", 1)), ("C2", _state("C2", 2))],
+           producer=RecordingProducer(failing=frozenset({b"C2"})), failures=failures)
+
+    assert [str(error) for error in failures] == [str(KafkaTimeoutError("no acknowledgement for b'C2'"))]
