@@ -84,6 +84,7 @@ def _register_tool_commands() -> None:
     from churnwatch.alerts_tail import alerts_group
     from churnwatch.backtest.command import backtest_command
     from churnwatch.bench.command import bench_command
+    from churnwatch.bench.core_command import bench_core_command
     from churnwatch.demo import demo_command
     from churnwatch.replay.command import replay_command
     from churnwatch.simulation.command import simulate_command
@@ -94,6 +95,7 @@ def _register_tool_commands() -> None:
     main.add_command(alerts_group, "alerts")
     main.add_command(backtest_command, "backtest")
     main.add_command(bench_command, "bench")
+    main.add_command(bench_core_command, "bench-core")
 
 
 _register_tool_commands()
