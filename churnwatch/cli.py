@@ -83,6 +83,7 @@ def _register_tool_commands() -> None:
     """Commands whose modules are heavier (pandas, kafka clients) are imported on demand."""
     from churnwatch.alerts_tail import alerts_group
     from churnwatch.backtest.command import backtest_command
+    from churnwatch.bench.ab import bench_ab_command
     from churnwatch.bench.command import bench_command
     from churnwatch.bench.core_command import bench_core_command
     from churnwatch.demo import demo_command
@@ -96,6 +97,7 @@ def _register_tool_commands() -> None:
     main.add_command(backtest_command, "backtest")
     main.add_command(bench_command, "bench")
     main.add_command(bench_core_command, "bench-core")
+    main.add_command(bench_ab_command, "bench-ab")
 
 
 _register_tool_commands()

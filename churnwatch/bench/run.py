@@ -30,6 +30,7 @@ import platform
 import random
 import shutil
 import socket
+import sys
 import tempfile
 import time
 import uuid
@@ -140,10 +141,11 @@ class BenchRun:
 
     # -- workers -------------------------------------------------------------------------------
 
-    def _start_worker(self, settings: Settings, name: str, data_dir: Path | None = None) -> Worker:
+    def _start_worker(self, settings: Settings, name: str, data_dir: Path | None = None,
+                      python: str = sys.executable) -> Worker:
         """A worker on a free port; its data dir is ``data-<name>`` unless one is given (a restart)."""
         settings = settings.with_overrides(web_port=free_port(), data_dir=data_dir or self.workdir / f"data-{name}")
-        worker = Worker.start(settings, self.workdir / f"{name}.log")
+        worker = Worker.start(settings, self.workdir / f"{name}.log", python)
         self.workers.append(worker)
         self.echo(f"{name} worker: pid {worker.pid}, {settings.web_url}, log {worker.log_path}")
         return worker
@@ -213,14 +215,28 @@ class BenchRun:
         self.echo(f"baseline: {events_per_s:,.0f} events/s")
         return events_per_s
 
-    def throughput(self) -> Worker:
-        worker = self._start_worker(self.settings, "main")
+    def _handling_seconds(self, worker: Worker) -> float:
+        """From the worker's /readyz 200 to its last pre-produced order handled."""
         ready_at = worker.wait_ready()
         ended_at, _ = self._wait_handled([worker], self.params.orders)[-1]
+        return ended_at - ready_at
+
+    def fresh_worker_pass(self, name: str, python: str) -> float:
+        """Events/s of a new worker of ``python``'s install over the pre-produced orders, with
+        its own app id (consumer group, changelog, state); the worker is stopped after."""
+        worker = self._start_worker(self.settings.with_overrides(app_id=self.namespace + name), name, python=python)
+        try:
+            return rate(self.params.orders, self._handling_seconds(worker))
+        finally:
+            worker.stop()
+
+    def throughput(self) -> Worker:
+        worker = self._start_worker(self.settings, "main")
+        seconds = self._handling_seconds(worker)
         events = self.params.orders
-        events_per_s = rate(events, ended_at - ready_at)
+        events_per_s = rate(events, seconds)
         self.report.add("churnwatch_events_per_s", "churnwatch throughput", events_per_s, "events/s",
-                        f"real worker (memory store); {events:,} events in {ended_at - ready_at:.2f} s, timed "
+                        f"real worker (memory store); {events:,} events in {seconds:.2f} s, timed "
                         f"from /readyz 200 (partitions assigned; start-up and group join excluded) to the "
                         f"last event handled (polled every {POLL_SECONDS} s)")
         self._note_unprocessed(worker.scrape(), self.params.orders)

@@ -42,12 +42,16 @@ class Worker:
     """time.monotonic() just before the process was spawned."""
 
     @classmethod
-    def start(cls, settings: Settings, log_path: Path) -> "Worker":
+    def start(cls, settings: Settings, log_path: Path, python: str = sys.executable) -> "Worker":
+        """`python -m churnwatch worker`, started in the log's directory: with the current
+        directory a checkout, `-m` would import that checkout's code, whatever `python`'s
+        virtualenv has installed (`churnwatch bench-ab` starts another install's workers)."""
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(log_path, "ab") as log:
             started = time.monotonic()
-            proc = subprocess.Popen([sys.executable, "-m", "churnwatch", "worker"], env=worker_env(settings),
-                                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            proc = subprocess.Popen([python, "-m", "churnwatch", "worker"], env=worker_env(settings),
+                                    cwd=log_path.parent, stdout=log, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL)
         return cls(settings, proc, log_path, started)
 
     @property
