@@ -6,15 +6,8 @@ import sys
 
 import click
 
+from churnwatch.command_support import settings_from_env as _settings
 from churnwatch.stack.errors import StackError
-from streams.settings import Settings, SettingsError
-
-
-def _settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 @click.group()
@@ -83,7 +76,7 @@ def _register_tool_commands() -> None:
     """Commands whose modules are heavier (pandas, kafka clients) are imported on demand."""
     from churnwatch.alerts_tail import alerts_group
     from churnwatch.backtest.command import backtest_command
-    from churnwatch.bench.ab import bench_ab_command
+    from churnwatch.bench.ab_command import bench_ab_command
     from churnwatch.bench.command import bench_command
     from churnwatch.bench.core_command import bench_core_command
     from churnwatch.demo import demo_command

@@ -12,16 +12,12 @@ pass is a fresh worker with its own app id (consumer group, changelog, state), t
 
 from __future__ import annotations
 
-import json
 import statistics
 import sys
-from pathlib import Path
 from typing import Callable
 
-import click
-
 from churnwatch.bench.run import BenchParams, BenchRun
-from streams.settings import Settings, SettingsError
+from streams.settings import Settings
 
 INSTALLS = ("this", "other")
 
@@ -52,28 +48,3 @@ def summary(rates: dict[str, list[float]]) -> str:
     return (f"median events/s: this {medians['this']:,.0f} ({ranges['this']}), other {medians['other']:,.0f} "
             f"({ranges['other']}); this / other {medians['this'] / medians['other']:.3f}")
 
-
-@click.command("bench-ab")
-@click.argument("other_python", type=click.Path(exists=True, dir_okay=False))
-@click.option("--orders", type=click.IntRange(min=1000), default=100_000, show_default=True)
-@click.option("--customers", type=click.IntRange(min=1), default=10_000, show_default=True)
-@click.option("--partitions", type=click.IntRange(min=1), default=6, show_default=True)
-@click.option("--seed", type=int, default=7, show_default=True, help="Simulation seed.")
-@click.option("--rounds", type=click.IntRange(min=1), default=5, show_default=True,
-              help="Passes of each install.")
-@click.option("--json", "json_out", type=click.Path(dir_okay=False), default=None,
-              help="Also write every pass's events/s as JSON to this file.")
-def bench_ab_command(other_python: str, orders: int, customers: int, partitions: int, seed: int, rounds: int,
-                     json_out: str | None) -> None:
-    """Compare this install's worker with the one of OTHER_PYTHON (another checkout's
-    virtualenv) in alternating passes over the same orders, on CHURNWATCH_KAFKA."""
-    try:
-        base = Settings.from_env()
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
-    params = BenchParams(orders=orders, customers=customers, partitions=partitions, seed=seed, workers=1)
-    rates = run_ab(params, base, other_python, rounds, click.echo)
-    click.echo(summary(rates))
-    if json_out is not None:
-        Path(json_out).write_text(json.dumps({"other_python": other_python, "orders": orders,
-                                              "customers": customers, "events_per_s": rates}, indent=2) + "\n")

@@ -9,12 +9,11 @@ JSON (``--json`` alone: to stdout, and the table goes to stderr).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 from rich.console import Console
 
-from streams.settings import Settings, SettingsError
+from churnwatch.command_support import json_option, settings_from_env, write_json
 
 
 @click.command("bench")
@@ -36,8 +35,7 @@ from streams.settings import Settings, SettingsError
                    "are measured. 0 skips it; the issue's scale is 1000000.")
 @click.option("--only-state", is_flag=True,
               help="Run only the state-scale phase (after the idle worker); needs --state-customers.")
-@click.option("--json", "json_out", is_flag=False, flag_value="-", default=None, metavar="[FILE]",
-              help="Also write the figures as JSON to FILE (to stdout when no FILE is given).")
+@json_option
 def bench_command(orders: int, customers: int, rate: int | None, latency_seconds: float, partitions: int, seed: int,
                   workers: int, state_customers: int, only_state: bool, json_out: str | None) -> None:
     """Measure a real worker beside a plain aiokafka consumer, in one run on this machine.
@@ -53,10 +51,7 @@ def bench_command(orders: int, customers: int, rate: int | None, latency_seconds
 
     if only_state and not state_customers:
         raise click.UsageError("--only-state needs --state-customers N (N > 0)")
-    try:
-        base = Settings.from_env()
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
+    base = settings_from_env()
     progress = Console(stderr=True)
     screen = Console(stderr=json_out == "-")
     params = BenchParams(orders=orders, customers=customers, rate=rate, latency_seconds=latency_seconds,
@@ -69,8 +64,4 @@ def bench_command(orders: int, customers: int, rate: int | None, latency_seconds
     screen.print(render_table(report))
     screen.print(parameters_line(report), highlight=False)
     if json_out is not None:
-        text = json.dumps(report.to_json(), indent=2)
-        if json_out == "-":
-            click.echo(text)
-        else:
-            Path(json_out).write_text(text + "\n")
+        write_json(json.dumps(report.to_json(), indent=2), json_out)

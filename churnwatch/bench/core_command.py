@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from dataclasses import asdict
-from pathlib import Path
+from dataclasses import asdict, replace
+from typing import TYPE_CHECKING
 
 import click
 
-from streams.settings import Settings, SettingsError
+from churnwatch.command_support import json_option, settings_from_env, write_json
+
+if TYPE_CHECKING:  # the command line imports every command at start: the core comes in on use
+    from churnwatch.bench.core_cost import CoreCost
 
 
 @click.command("bench-core")
@@ -24,8 +27,7 @@ from streams.settings import Settings, SettingsError
 @click.option("--seed", type=int, default=7, show_default=True, help="Simulation seed.")
 @click.option("--rounds", type=click.IntRange(min=1), default=3, show_default=True,
               help="Timed passes; the median is reported.")
-@click.option("--json", "json_out", is_flag=False, flag_value="-", default=None, metavar="[FILE]",
-              help="Also write the figures as JSON to FILE (to stdout when no FILE is given).")
+@json_option
 def bench_core_command(orders: int, customers: int, seed: int, rounds: int, json_out: str | None) -> None:
     """Time the worker's domain work per event (decode, gate, apply, rules, state encode, card)
     over the bench's simulated orders, without Kafka, Redis or Faust."""
@@ -34,10 +36,7 @@ def bench_core_command(orders: int, customers: int, seed: int, rounds: int, json
     from churnwatch.bench.core_cost import measure, order_records
     from streams.gc_tuning import tune_gc
 
-    try:
-        settings = Settings.from_env()
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
+    settings = settings_from_env()
     core = load_core_config(settings.config_dir / "core.toml")
     rules = load_rules_config(settings.config_dir / "rules.toml")
     now_ms = int(time.time() * 1000)
@@ -45,25 +44,19 @@ def bench_core_command(orders: int, customers: int, seed: int, rounds: int, json
     records = order_records(orders, customers, seed, now_ms)
     tune_gc(settings.gc_threshold)  # as the worker does once it has started
     costs = []
-    for round_ in range(1, rounds + 1):
-        cost = measure(records, core, rules, now_ms)
+    for round_, cost in enumerate(measure(records, core, rules, now_ms, rounds), 1):
         costs.append(cost)
-        say.write(f"round {round_}: {_line(cost.batch_us, cost.encode_us, cost.cards_us)}; "
+        say.write(f"round {round_}: {_line(cost)}; "
                   f"{cost.changed:,} state writes and cards, {cost.alerts:,} alerts\n")
     median = {part: statistics.median(getattr(cost, part) for cost in costs)
               for part in ("batch_us", "encode_us", "cards_us")}
-    say.write(f"median of {rounds}: {_line(median['batch_us'], median['encode_us'], median['cards_us'])}\n")
+    say.write(f"median of {rounds}: {_line(replace(costs[0], **median))}\n")
     if json_out is not None:
-        document = json.dumps({"orders": orders, "customers": customers, "seed": seed,
+        write_json(json.dumps({"orders": orders, "customers": customers, "seed": seed,
                                "rounds": [asdict(cost) for cost in costs],
-                               "median_us_per_event": median}, indent=2)
-        if json_out == "-":
-            click.echo(document)
-        else:
-            Path(json_out).write_text(document + "\n")
+                               "median_us_per_event": median}, indent=2), json_out)
 
 
-def _line(batch_us: float, encode_us: float, cards_us: float) -> str:
-    total = batch_us + encode_us + cards_us
-    return (f"{total:.1f} us/event ({1e6 / total:,.0f} events/s of domain work): batch step {batch_us:.1f}, "
-            f"state encode {encode_us:.1f}, cards {cards_us:.1f}")
+def _line(cost: CoreCost) -> str:
+    return (f"{cost.total_us:.1f} us/event ({cost.events_per_s:,.0f} events/s of domain work): batch step "
+            f"{cost.batch_us:.1f}, state encode {cost.encode_us:.1f}, cards {cost.cards_us:.1f}")

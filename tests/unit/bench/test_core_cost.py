@@ -25,7 +25,7 @@ def test_orders_arrive_as_the_worker_gets_them():
 
 def test_every_batch_writes_each_changed_customer_once():
     records = order_records(1000, 50, 7, NOW_MS)
-    cost = measure(records, CoreConfig(), RulesConfig(), NOW_MS, batch_size=400)
+    [cost] = measure(records, CoreConfig(), RulesConfig(), NOW_MS, batch_size=400)
     per_batch = sum(len({r.key for r in records[start:start + 400]}) for start in range(0, 1000, 400))
     assert (cost.events, cost.changed) == (1000, per_batch)
     assert cost.batch_us > 0 and cost.encode_us > 0 and cost.cards_us > 0
