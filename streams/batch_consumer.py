@@ -174,10 +174,17 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         back as "fetched before the seek" while the position moved past them: never read again
         when they were the partition's last (found by the SIGKILL test: a successor stalled
         for good with four input partitions at their committed offsets, lag on them, and
-        every fetch returning)."""
+        every fetch returning).
+
+        Only the partitions paused here are resumed after: Faust also seeks from `getmany` when
+        it finds the flow stopped, which can happen while a recovery keeps the input partitions
+        paused, and resuming them then handed out input records before the changelog was read;
+        their batch waited for the indexes of a recovery that waited for the fetch loop the
+        batch held (found by the bench's scale-out phase: a joining worker never became ready)."""
         generation = self.app.consumer_generation_id
         self._delivered = None
-        moving = {tp for tp in self.assignment() if tp.topic in self._batch_topics}
+        paused_already = set(self._paused_partitions)
+        moving = {tp for tp in self.assignment() if tp.topic in self._batch_topics and tp not in paused_already}
         self.pause_partitions(moving)
         try:
             await super().perform_seek()
@@ -394,8 +401,8 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         await self._wait_for_producer()
         ready = self._ready
         while ready is not None and not ready(generation) and self.app.consumer_generation_id == generation:
-            if self.should_stop:
-                return
+            if self.should_stop or self.app.in_recovery:
+                return  # the recovery needs this fetch loop; the seek that ends it reads these again
             await asyncio.sleep(0.02)  # not `self.sleep`: it returns at once while the consumer stops
         if self.app.consumer_generation_id != generation or not self.flow_active:
             return  # a rebalance began: these partitions are re-read by their next owner

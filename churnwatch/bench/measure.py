@@ -8,6 +8,7 @@ unit-tested on literal inputs without a worker or a broker.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -136,6 +137,20 @@ def parse_kib_field(text: str, field: str) -> int:
 def rss_bytes(pid: int) -> int:
     with open(f"/proc/{pid}/status", encoding="ascii") as status:
         return parse_kib_field(status.read(), "VmRSS")
+
+
+def parse_cpu_seconds(stat_text: str, ticks_per_second: int) -> float:
+    """User + system CPU time of a process from its /proc/<pid>/stat line, in seconds.
+
+    The command name (field 2) is in parentheses and may hold spaces: the fields are counted
+    from the last ``)``; utime and stime are fields 14 and 15, in clock ticks."""
+    fields = stat_text[stat_text.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / ticks_per_second
+
+
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        return parse_cpu_seconds(stat.read(), os.sysconf("SC_CLK_TCK"))
 
 
 def per_100k_customers_mb(used_bytes: int, idle_bytes: int, customers: int) -> float:

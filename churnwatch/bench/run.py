@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import platform
 import random
+import resource
 import shutil
 import socket
 import sys
@@ -91,6 +92,12 @@ class BenchParams:
     """Customers of the state-scale phase (0: no such phase; the issue's scale is 1,000,000)."""
     only_state: bool = False
     """Skip every phase but the idle worker and the state-scale phase."""
+
+
+MIN_SCALE_OUT_SHARE = 0.25
+"""The scale-out rate is reported only when at least this share of the orders was left to
+handle once every worker was ready (a rate over a few hundred events measures the group's
+formation, not its throughput)."""
 
 
 def changelog_topic(settings: Settings) -> str:
@@ -258,18 +265,22 @@ class BenchRun:
         settled = sum(w.scrape().events() for w in workers)
         ended_at, _ = self._wait_handled(workers, events)[-1]
         measured = events - settled
-        events_per_s = rate(measured, ended_at - settled_at)
+        enough = measured >= events * MIN_SCALE_OUT_SHARE
+        events_per_s = rate(measured, ended_at - settled_at) if enough else None
         single = self.report.value("churnwatch_events_per_s")
         self.report.add("scale_out_events_per_s", f"{n} workers: throughput", events_per_s, "events/s",
                         f"{n} worker processes, one new consumer group, same topics and machine; {measured:,.0f} "
                         f"events in {ended_at - settled_at:.2f} s, from the moment all were ready ("
-                        f"{settled:,.0f} of {events:,} events were handled while the group formed)")
-        if single:
+                        f"{settled:,.0f} of {events:,} events were handled while the group formed)"
+                        + ("" if enough else f"; not measured: fewer than {MIN_SCALE_OUT_SHARE:.0%} of the events "
+                           "were left once the group had formed (raise --orders)"))
+        if single and events_per_s is not None:
             self.report.add("scale_out_speedup", f"{n} workers / 1 worker", events_per_s / single, "x",
                             f"{self.machine_cpus} CPUs shared by the workers, the broker and the bench")
         for worker in workers:
             worker.stop()
-        self.echo(f"scale-out: {n} workers {events_per_s:,.0f} events/s")
+        self.echo(f"scale-out: {n} workers " + (f"{events_per_s:,.0f} events/s" if events_per_s is not None
+                                                 else "not measured (too few events left once the group formed)"))
 
     @property
     def machine_cpus(self) -> int:
@@ -297,9 +308,12 @@ class BenchRun:
                 producer.send(self.settings.orders_topic, key, value)
 
             started = time.monotonic()
+            cpu_before = (_own_cpu_seconds(), worker.cpu_seconds())
             sent = produce_paced(live_orders(workload.orders, lambda: int(time.time() * 1000)), send,
                                  offered, p.latency_seconds)
             offered_for = time.monotonic() - started
+            producer_cpu, worker_cpu = (after - before for after, before in
+                                        zip((_own_cpu_seconds(), worker.cpu_seconds()), cpu_before))
         drained_at, _ = self._wait_handled([worker], p.orders + sent)[-1]
         after = worker.scrape()
         drain = max(0.0, drained_at - (started + offered_for))
@@ -311,6 +325,13 @@ class BenchRun:
                         f"{drain:.1f} s after the last was offered"
                         + (" (the worker fell behind: the latency includes a backlog)" if drain > 1.0 else ""))
         self._latency_quantiles(after.latency.minus(before.latency))
+        self.report.add("latency_worker_cpu", "latency phase: worker CPU", 100 * worker_cpu / offered_for, "% of a CPU",
+                        "user + system time of the worker process (its event loop and the Kafka client's "
+                        "threads) over the offered period; near 100% the worker is CPU-bound")
+        self.report.add("latency_producer_cpu", "latency phase: the bench's producer CPU",
+                        100 * producer_cpu / offered_for, "% of a CPU",
+                        f"the bench process (kafka-python, {self.machine_cpus} CPUs shared with the worker and "
+                        "the broker) over the offered period: CPU the worker could not have")
         if achieved < offered * 0.95:
             self.echo(f"warning: offered only {achieved:,.0f} of {offered:,} orders/s "
                       "(the bench's producer was starved)")
@@ -581,6 +602,11 @@ class BenchRun:
             self.echo(f"worker logs kept in {self.workdir}")
         else:
             shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_bench(params: BenchParams, base: Settings, echo: Echo) -> BenchReport:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterable
 from urllib.parse import urlsplit
 
-from churnwatch.bench.measure import Scrape, parse_scrape, rss_bytes
+from churnwatch.bench.measure import Scrape, cpu_seconds, parse_scrape, rss_bytes
 from streams.settings import Settings
 
 
@@ -123,6 +123,10 @@ class Worker:
     def rss(self) -> int:
         self.check_alive()
         return rss_bytes(self.pid)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the worker process so far (all its threads)."""
+        return cpu_seconds(self.pid)
 
     def log_tail(self, lines: int = 30) -> str:
         try:

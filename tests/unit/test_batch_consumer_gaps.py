@@ -107,7 +107,7 @@ class _Handing(BatchingConsumer):
         async def acquire():  # Faust's: wait until the flow is resumed
             while not self.flow["active"]:
                 await asyncio.sleep(0.01)
-        self.app = SimpleNamespace(consumer_generation_id=5,
+        self.app = SimpleNamespace(consumer_generation_id=5, in_recovery=False,
                                    flow_control=SimpleNamespace(is_active=lambda: self.flow["active"], acquire=acquire),
                                    producer=SimpleNamespace(buffer=self.buffer),
                                    conf=SimpleNamespace(broker_max_poll_records=1000))
@@ -154,6 +154,16 @@ def test_a_batch_whose_generation_ends_while_it_waits_is_dropped_unacked():
         await waiting
 
     asyncio.run(run())
+    assert consumer.handled == consumer.acked == []
+
+
+def test_a_batch_fetched_while_the_changelog_is_read_is_dropped_unacked_instead_of_waiting():
+    """Its indexes come after the recovery, and the recovery needs the fetch loop the batch
+    holds while it waits: a joining worker of the bench's scale-out phase never became ready.
+    The seek that ends the recovery reads the records again."""
+    consumer = _Handing(lambda generation: False)
+    consumer.app.in_recovery = True
+    asyncio.run(asyncio.wait_for(consumer._handle_batch([SimpleNamespace(tp=ORDERS, offset=10)], 5, {}), 5))
     assert consumer.handled == consumer.acked == []
 
 
@@ -204,6 +214,29 @@ def test_input_partitions_are_paused_while_they_are_sought(monkeypatch):
     assert drainable_during_seek == [{changelog}]
     assert consumer._active_partitions == {ORDERS, PROFILES, changelog}, "read again once sought"
     assert consumer._seeked_generation == 4
+
+
+def test_a_seek_leaves_the_partitions_a_recovery_paused_paused(monkeypatch):
+    """Faust also seeks from `getmany` when it finds the flow stopped, in the middle of a
+    recovery that keeps the input partitions paused until the changelog is read: resuming them
+    after that seek handed out input records before their generation's indexes existed."""
+    from faust.transport.drivers import aiokafka as faust_aiokafka
+
+    consumer = _consumer(committed=10)
+    changelog = TP("churnwatch-customer-state-changelog", 0)
+    consumer.assignment = lambda: {ORDERS, PROFILES, changelog}
+    consumer._active_partitions, consumer._paused_partitions = {changelog}, {ORDERS, PROFILES}
+
+    async def seek_to_committed(self):
+        return None
+    monkeypatch.setattr(faust_aiokafka.Consumer, "perform_seek", seek_to_committed)
+
+    async def nothing_to_rewind():
+        return None
+    consumer._rewind_never_committed = nothing_to_rewind
+    asyncio.run(consumer.perform_seek())
+    assert consumer._paused_partitions == {ORDERS, PROFILES}
+    assert consumer._active_partitions == {changelog}
 
 
 def test_a_batch_waits_while_the_producer_buffer_holds_more_than_a_batch():

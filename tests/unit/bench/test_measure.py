@@ -1,9 +1,12 @@
 import math
+import os
 
 import pytest
 
 from churnwatch.bench.measure import (
     Histogram,
+    cpu_seconds,
+    parse_cpu_seconds,
     parse_kib_field,
     parse_scrape,
     per_100k_customers_mb,
@@ -106,6 +109,14 @@ def test_vmrss_is_read_in_kib_and_returned_in_bytes():
         parse_kib_field(STATUS, "VmSwap")
     with pytest.raises(ValueError):
         parse_kib_field("VmRSS:\t 12 pages\n", "VmRSS")
+
+
+def test_cpu_time_is_utime_plus_stime_counted_after_the_command_name():
+    # A command name with a space and a parenthesis: the fields are counted from the last ")".
+    stat = "4242 (churnwatch w) k) S 1 4242 4242 0 -1 4194560 500 0 0 0 250 30 7 9 20 0 4 0 100 " + "0 " * 30
+    assert parse_cpu_seconds(stat, 100) == pytest.approx(2.8)
+    assert parse_cpu_seconds(stat, 1000) == pytest.approx(0.28)
+    assert cpu_seconds(os.getpid()) > 0
 
 
 def test_memory_is_scaled_to_100k_customers():
