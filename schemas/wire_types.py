@@ -31,6 +31,7 @@ from typing import Annotated, Literal
 from pydantic import PlainValidator, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from agents.core.timeutil import format_ms
 from schemas.reasons import Reason
 
 QUANTITY_SCALE = 1000
@@ -137,7 +138,7 @@ def format_cents(cents: int) -> str:
 
 def format_rfc3339_ms(epoch_ms: int) -> str:
     """Epoch milliseconds as RFC 3339 UTC text with millisecond precision (`...T09:30:00.000Z`)."""
-    return (EPOCH + timedelta(milliseconds=epoch_ms)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return format_ms(epoch_ms, always_millis=True)
 
 
 _TIMESTAMP_DOC = (

@@ -10,12 +10,13 @@ carries its ``event_id`` so that a replayed history has the same ids as the live
 from __future__ import annotations
 
 import csv
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Iterator
 
 from agents.core.events import QUANTITY_SCALE, Complaint, Event, Order, Payment, Profile
+from agents.core.timeutil import format_ms
 
 TOPICS = ("orders", "payments", "complaints", "customers")
 
@@ -28,13 +29,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def format_ms(ms: int) -> str:
-    """RFC 3339 UTC with a ``Z``; milliseconds only when there are any. Exact (no float)."""
-    seconds, millis = divmod(ms, 1000)
-    text = (_EPOCH + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{text}.{millis:03d}Z" if millis else f"{text}Z"
 
 
 def parse_rfc3339_ms(text: str) -> int:

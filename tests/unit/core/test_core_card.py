@@ -19,6 +19,7 @@ from agents.core.product_range import product_range_section
 from agents.core.receivables import receivables_section
 from agents.core.state import CustomerState
 from agents.core.timeutil import format_ms
+from schemas.wire_types import format_rfc3339_ms
 from schemas.wire_types import MAX_EPOCH_MS
 from tests.unit.core.builders import DAY, applied, complaint, invoice, ms, order, payment, profile
 
@@ -115,6 +116,8 @@ def test_time_text_equals_the_standard_librarys(epoch_ms: int) -> None:
     moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=epoch_ms)
     expected = moment.isoformat(timespec="milliseconds" if moment.microsecond else "seconds")
     assert format_ms(epoch_ms) == expected.replace("+00:00", "Z")
+    with_millis = moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    assert format_ms(epoch_ms, always_millis=True) == format_rfc3339_ms(epoch_ms) == with_millis
 
 
 def test_card_has_the_contract_keys_and_formats() -> None:
