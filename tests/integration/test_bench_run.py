@@ -6,10 +6,9 @@ Redis key behind."""
 from __future__ import annotations
 
 import pytest
-import redis
-from kafka import KafkaAdminClient
 
 from churnwatch.bench.run import BenchParams, run_bench
+from tests.integration.bench_leftovers import assert_nothing_left
 from tests.stack_fixtures import isolated_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -40,10 +39,4 @@ def test_a_small_full_bench_reports_every_figure_and_cleans_up(test_stack):
     # waits for that); so few orders mostly go while the group forms, so the rate may be left out.
     assert values["scale_out_events_per_s"] is None and "not measured" in notes["scale_out_events_per_s"] \
         or values["scale_out_events_per_s"] > 0
-    namespace = report.parameters["namespace"]
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka)
-    try:
-        assert not [t for t in admin.list_topics() if t.startswith(namespace)]
-    finally:
-        admin.close()
-    assert not list(redis.Redis.from_url(settings.redis).scan_iter(match=f"{namespace}*"))
+    assert_nothing_left(settings, report.parameters["namespace"])

@@ -5,10 +5,9 @@ reported, and the run leaves no topic or Redis key behind."""
 from __future__ import annotations
 
 import pytest
-import redis
-from kafka import KafkaAdminClient
 
 from churnwatch.bench.run import BenchParams, run_bench
+from tests.integration.bench_leftovers import assert_nothing_left
 from tests.stack_fixtures import isolated_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -28,10 +27,4 @@ def test_a_state_only_bench_measures_both_recoveries_and_cleans_up(test_stack):
     notes = {figure.key: figure.notes for figure in report.figures}
     assert "600 changelog records read" in notes["state_recovery_changelog_s"]
     assert "0 unexpected statuses" in notes["state_lookup_p50_ms"]
-    namespace = report.parameters["namespace"]
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka)
-    try:
-        assert not [t for t in admin.list_topics() if t.startswith(namespace)]
-    finally:
-        admin.close()
-    assert not list(redis.Redis.from_url(settings.redis).scan_iter(match=f"{namespace}*"))
+    assert_nothing_left(settings, report.parameters["namespace"])
