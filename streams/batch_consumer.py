@@ -417,9 +417,8 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         """Faust's commit after every `broker_commit_every` acknowledged records, in the
         background: the commit writes the staged states first (`before_commit`), and awaited
         here it held up the fetch loop for all of them and their acknowledgement (p99 latency
-        1.75 s at 5,000 orders/s, 0.47 s without the wait, both with a 2.8 s commit interval; see
-        the README's Performance item 12). A commit already under way makes this one a no-op
-        (Faust's `commit`)."""
+        1.8 s at 5,000 orders/s, 0.4 s without the wait; `streams.state_writer`). A commit
+        already under way makes this one a no-op (Faust's `commit`)."""
         if self._commit_every is not None and self._n_acked >= self._commit_every:
             self._n_acked = 0
             self.add_future(self.commit())

@@ -81,9 +81,18 @@ class StateWriter:
         self._stamp = 0
 
     def stage(self, partition: int, states: Iterable[tuple[str, CustomerState]]) -> None:
-        """Keep `states` of source partition `partition` until the next `write_unsent` (why: see
-        the module). The memory store gets the state at once; rocksdb only at the write (the
-        state would have to be encoded now): `unsent_state` serves it until then."""
+        """Keep `states` of source partition `partition` until the next `write_unsent`.
+
+        Why: live, a customer's state changed with nearly every event (twice: an event is held at
+        the event-time gate, then applied by a later batch), and each write encoded the whole
+        state (about 2 KB) and sent it: 1.9 changelog records per event at 5,000 orders/s, a
+        third of the worker's time. Only the newest state of a customer must reach the changelog
+        before the source offsets of the records it holds are committed (Kafka Streams' record
+        cache makes the same bargain), so the worker writes the staged states before every
+        commit (`BatchingConsumer`'s commit hook) and before it lets partitions go.
+
+        The memory store gets the state at once; rocksdb only at the write (the state would have
+        to be encoded now): `unsent_state` serves it until then."""
         self._stamp += 1
         stamp, unsent = self._stamp, self._unsent
         memory = None if isinstance(self.table.data, RocksStore) else self.table.data

@@ -326,16 +326,8 @@ class BenchRun:
                         f"about CHURNWATCH_GATE_GRACE={self.settings.gate_grace:g} s)"
                         + (" (the worker fell behind: the latency includes a backlog)"
                            if drain > self.settings.gate_grace + 1.0 else ""))
-        processed, applied = after.latency.minus(before.latency), after.applied.minus(before.applied)
-        self._quantiles("latency", "latency", processed,
-                        f"EVENT-TO-PROCESSED latency (Kafka record timestamp, set at send, to the end of the batch "
-                        f"that took it in, held at the event-time gate or applied), not event-to-alert; "
-                        f"{processed.count:,.0f} records (the orders + the worker's ticks), linear interpolation "
-                        "in the histogram's buckets")
-        self._quantiles("applied", "latency to applied", applied,
-                        f"EVENT-TO-APPLIED latency (Kafka record timestamp to the end of the batch that applied "
-                        f"the order to its customer's state, the event-time gate's hold of about "
-                        f"CHURNWATCH_GATE_GRACE={self.settings.gate_grace:g} s included); {applied.count:,.0f} orders")
+        self._latency_quantiles(after.latency.minus(before.latency))
+        self._applied_quantiles(after.applied.minus(before.applied))
         self.report.add("latency_state_writes_per_order", "latency phase: state writes per order",
                         self._states_written(worker).state_writes_since(before) / sent, "writes/order",
                         f"changelog records of customer states per offered order (each changed customer's newest "
@@ -365,17 +357,28 @@ class BenchRun:
             scrape = worker.scrape()
         return scrape
 
-    def _quantiles(self, key: str, label: str, delta: Histogram, what: str) -> None:
-        """p50, p95 and p99 of the observations in `delta` as figures ``<key>_p50_ms`` ...; `what`
-        (what the latency spans) goes into the p50's notes."""
+    def _latency_quantiles(self, delta: Histogram) -> None:
         for q in (0.5, 0.95, 0.99):
-            estimate = quantile(q, delta)
-            value = None if estimate is None else estimate.seconds * 1000
-            notes = [what] if q == 0.5 else []
-            if estimate is not None and estimate.above_top:
-                notes.append(f"in the top (+Inf) bucket: at least {value:,.0f} ms")
-            name = f"p{round(q * 100)}"
-            self.report.add(f"{key}_{name}_ms", f"{label} {name}", value, "ms", "; ".join(notes))
+            self._quantile(f"latency_p{round(q * 100)}", f"latency p{round(q * 100)}", q, delta,
+                           f"EVENT-TO-PROCESSED latency (Kafka record timestamp, set at send, to the end of the batch "
+                           f"that took it in, held at the event-time gate or applied), not event-to-alert; "
+                           f"{delta.count:,.0f} records (the orders + the worker's ticks), linear interpolation "
+                           "in the histogram's buckets")
+
+    def _applied_quantiles(self, delta: Histogram) -> None:
+        for q in (0.5, 0.95, 0.99):
+            self._quantile(f"applied_p{round(q * 100)}", f"latency to applied p{round(q * 100)}", q, delta,
+                           f"EVENT-TO-APPLIED latency (Kafka record timestamp to the end of the batch that applied "
+                           f"the order to its customer's state, the event-time gate's hold of about "
+                           f"CHURNWATCH_GATE_GRACE={self.settings.gate_grace:g} s included); {delta.count:,.0f} orders")
+
+    def _quantile(self, key: str, label: str, q: float, delta: Histogram, first_note: str) -> None:
+        estimate = quantile(q, delta)
+        value = None if estimate is None else estimate.seconds * 1000
+        notes = [first_note] if q == 0.5 else []
+        if estimate is not None and estimate.above_top:
+            notes.append(f"in the top (+Inf) bucket: at least {value:,.0f} ms")
+        self.report.add(f"{key}_ms", label, value, "ms", "; ".join(notes))
 
     def memory(self, worker: Worker, idle: int, customers: int, orders: int) -> None:
         used = worker.rss()
