@@ -2,8 +2,8 @@
 
 Why a batch step outside the agent: the Faust agent stays a thin adapter (take records, call
 this, write the table, send what it returns), and the same step is unit-tested and benchmarked
-without a broker. A batch returns each changed customer's state once, whatever number of its
-events it applied (the worker stages it; `streams.state_writer` writes it before the commit).
+without a broker. State is written once per customer per batch, which is what makes the
+changelog write path affordable.
 
 Order of work for each batch: decode every record (bad ones become dead letters); profiles
 apply at once; timed events pass the partition's event-time gate (`agents.core.gate`), which
@@ -51,7 +51,7 @@ class DeadLetter:
 @dataclass
 class BatchResult:
     changed: dict[str, CustomerState] = field(default_factory=dict)
-    """Customer id -> its new state (staged once each for the next commit's write)."""
+    """Customer id -> its new state (one table write each)."""
     partition_of: dict[str, int] = field(default_factory=dict)
     """Customer id -> its partition (the table write goes to the same changelog partition)."""
     only_held: set[str] = field(default_factory=set)
@@ -122,8 +122,8 @@ def batch_steps(
     `live_clock`, a tick's wall time moves the clock of a partition whose topics are all read to
     their end, so a quiet stream still raises lapse, overdue and SLA alerts on time.
 
-    Why: a batch of several thousand records takes seconds of CPU, and one state and one card
-    per changed customer per batch is what makes big batches cheaper per event. The worker iterates these
+    Why: a batch of several thousand records takes seconds of CPU, and one state write per
+    customer per batch is what makes big batches cheaper per event. The worker iterates these
     steps and lets its event loop run at each pause (card lookups, timers), so a big batch does
     not freeze it. The batch stays one unit: every record is admitted to the gates before any
     partition's gate advances (the read positions already count the whole batch as read), and

@@ -40,7 +40,7 @@ from streams.alert_book import AlertBook
 from streams.batch_consumer import BatchingConsumer
 from streams.follow import follow_topic
 from streams.dead_letter import dead_letter_headers, dead_letter_value
-from streams.metrics import Metrics, observe_all
+from streams.metrics import Metrics
 from streams.population import PopulationBoard, record_summary, summary_message
 from streams.redis_sink import RedisSink
 from streams.settings import Settings
@@ -435,9 +435,11 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
             if clock:
                 metrics.event_time_lag.observe(max(0.0, now_ms - clock) / 1000)
         wall = time.time()
-        observe_all(metrics.event_latency, [max(0.0, wall - m.timestamp) for m in messages])
+        for m in messages:
+            metrics.event_latency.observe(max(0.0, wall - m.timestamp))
         wall_ms = wall * 1000
-        observe_all(metrics.apply_latency, [max(0.0, wall_ms - produced) / 1000 for produced in result.applied_produced_ms])
+        for produced_ms in result.applied_produced_ms:
+            metrics.apply_latency.observe(max(0.0, wall_ms - produced_ms) / 1000)
 
     @app.timer(0.1, name="release-vouched")
     async def release_vouched() -> None:

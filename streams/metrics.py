@@ -8,9 +8,7 @@ severity, tier): never a customer id, manager name or amount.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from dataclasses import dataclass
-from typing import Iterable
 
 from prometheus_client import GC_COLLECTOR, PROCESS_COLLECTOR, CollectorRegistry, Counter, Gauge, Histogram
 
@@ -86,25 +84,3 @@ class Metrics:
             unsent_states=Gauge("churnwatch_unsent_states", "Changed customer states waiting for the write "
                                 "before the next commit.", registry=r),
         )
-
-
-def observe_all(histogram: Histogram, amounts: Iterable[float]) -> None:
-    """`histogram.observe(amount)` for every amount, with one update per bucket.
-
-    Why: the worker observes two latencies per event, 20,000 `observe` calls for a batch of
-    10,000 (two locked updates each), 4% of a worker reading a backlog in a py-spy profile. This
-    counts the amounts per bucket first. It uses prometheus_client's own bucket values, as
-    `observe` does (`_upper_bounds`, `_buckets`, `_sum`; `tests/unit/test_metrics.py` checks
-    that the exposition equals `observe`'s). Exemplars are not supported (churnwatch sets none)."""
-    bounds = histogram._upper_bounds
-    counts = [0] * len(bounds)
-    total = 0.0
-    for amount in amounts:
-        counts[bisect_left(bounds, amount)] += 1  # the first bound >= amount, as `observe` picks
-        total += amount
-    if not any(counts):
-        return
-    histogram._sum.inc(total)
-    for bucket, count in zip(histogram._buckets, counts):
-        if count:
-            bucket.inc(count)

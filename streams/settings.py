@@ -89,10 +89,10 @@ class Settings:
     """Directory of ``core.toml`` and ``rules.toml``."""
     log_level: str = "info"
     batch_size: int = 10000
-    """Most records handled in one batch (one fetch). A worker that keeps up fetches a few records
-    at a time whatever this is; under a backlog, bigger batches coalesce more events of a
-    customer into one step and one card (`churnwatch bench`: 1,000 -> 10,000 lifted 10,000
-    customers from ~1,700 to ~2,500-2,800 events/s, when states were still written per batch)."""
+    """Most records handled in one batch (one fetch); state is written once per customer per batch.
+    A worker that keeps up fetches a few records at a time whatever this is; under a backlog,
+    bigger batches coalesce more events of a customer into one state write (`churnwatch bench`:
+    1,000 -> 10,000 lifted 10,000 customers from ~1,700 to ~2,500-2,800 events/s)."""
     commit_interval: float = 10.0
     """Seconds between two commits of the input offsets. The changed customer states are written
     to the changelog (and rocksdb) just before each commit, each customer's newest state once
