@@ -23,7 +23,7 @@ from agents.core.apply import is_late
 from agents.core.config import CoreConfig
 from agents.core.engine import PartitionEngine
 from agents.core.events import Complaint, Order, Payment, Profile
-from agents.core.gate import TOPIC_RANK, EventTimeGate
+from agents.core.gate import EventTimeGate
 from agents.core.state import CustomerState
 from streams.codec import InvalidEvent, decode, encode_event
 
@@ -64,10 +64,6 @@ class BatchResult:
     """(topic, outcome) -> count, outcome in processed, invalid, duplicate, late."""
     alerts: list[dict] = field(default_factory=list)
     """Alert lifecycle events raised by the evaluations this batch ran (emitted_at not set)."""
-    applied_produced_ms: list[int] = field(default_factory=list)
-    """Kafka record timestamps of the timed events this batch applied, whether they came with it
-    or had waited at the gate: the latency to application (the gate's hold included) is
-    measured from them."""
 
     def changed_by_partition(self) -> dict[int, list[tuple[str, CustomerState]]]:
         """The changed states grouped by partition, each group in the order of `changed`."""
@@ -149,11 +145,8 @@ def batch_steps(
         work = work_for(partition)
         outcome, alerts = work.engine.apply(event, state_of, put_state_on(partition))
         result.alerts += alerts
-        produced = record.produced_ms if record is not None else work.gate.produced_ms.pop((TOPIC_RANK[topic], offset), 0)
         if outcome == "applied":
             result.outcomes[(topic, "processed")] += 1
-            if produced and topic in _TIMED:
-                result.applied_produced_ms.append(produced)
             if record is not None and topic in _TIMED:
                 _note_read(states[cid], topic, offset)
         elif outcome == "late":

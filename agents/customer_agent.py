@@ -437,9 +437,6 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
         wall = time.time()
         for m in messages:
             metrics.event_latency.observe(max(0.0, wall - m.timestamp))
-        wall_ms = wall * 1000
-        for produced_ms in result.applied_produced_ms:
-            metrics.apply_latency.observe(max(0.0, wall_ms - produced_ms) / 1000)
 
     @app.timer(0.1, name="release-vouched")
     async def release_vouched() -> None:

@@ -23,7 +23,6 @@ class Metrics:
     dead_letters: Counter
     batch_latency: Histogram
     event_latency: Histogram
-    apply_latency: Histogram
     event_time_lag: Histogram
     alerts: Counter
     open_alerts: Gauge
@@ -55,10 +54,6 @@ class Metrics:
             event_latency=Histogram("churnwatch_processing_latency_seconds",
                                     "From the record's Kafka timestamp to the end of its batch's processing.",
                                     buckets=LATENCY_BUCKETS, registry=r),
-            apply_latency=Histogram("churnwatch_apply_latency_seconds",
-                                    "From an order's, payment's or complaint's Kafka timestamp to the end of the "
-                                    "batch that applied it to the customer's state (the event-time gate's hold "
-                                    "included).", buckets=LATENCY_BUCKETS, registry=r),
             event_time_lag=Histogram("churnwatch_event_time_lag_seconds",
                                      "Wall clock minus the partition's event-time clock after each batch.",
                                      buckets=LAG_BUCKETS, registry=r),

@@ -321,13 +321,10 @@ class BenchRun:
         achieved = sent / offered_for
         self.report.add("latency_rate", "latency phase: offered rate", achieved, "orders/s",
                         f"{sent:,} new orders stamped now, over {offered_for:.1f} s ({source}: "
-                        f"{offered:,}/s), producer linger {LATENCY_LINGER_MS} ms; every order applied "
-                        f"{drain:.1f} s after the last was offered (the event-time gate holds a live order for "
-                        f"about CHURNWATCH_GATE_GRACE={self.settings.gate_grace:g} s)"
-                        + (" (the worker fell behind: the latency includes a backlog)"
-                           if drain > self.settings.gate_grace + 1.0 else ""))
+                        f"{offered:,}/s), producer linger {LATENCY_LINGER_MS} ms; every order handled "
+                        f"{drain:.1f} s after the last was offered"
+                        + (" (the worker fell behind: the latency includes a backlog)" if drain > 1.0 else ""))
         self._latency_quantiles(after.latency.minus(before.latency))
-        self._applied_quantiles(after.applied.minus(before.applied))
         self.report.add("latency_state_writes_per_order", "latency phase: state writes per order",
                         self._states_written(worker).state_writes_since(before) / sent, "writes/order",
                         f"changelog records of customer states per offered order (each changed customer's newest "
@@ -359,26 +356,17 @@ class BenchRun:
 
     def _latency_quantiles(self, delta: Histogram) -> None:
         for q in (0.5, 0.95, 0.99):
-            self._quantile(f"latency_p{round(q * 100)}", f"latency p{round(q * 100)}", q, delta,
-                           f"EVENT-TO-PROCESSED latency (Kafka record timestamp, set at send, to the end of the batch "
-                           f"that took it in, held at the event-time gate or applied), not event-to-alert; "
-                           f"{delta.count:,.0f} records (the orders + the worker's ticks), linear interpolation "
-                           "in the histogram's buckets")
-
-    def _applied_quantiles(self, delta: Histogram) -> None:
-        for q in (0.5, 0.95, 0.99):
-            self._quantile(f"applied_p{round(q * 100)}", f"latency to applied p{round(q * 100)}", q, delta,
-                           f"EVENT-TO-APPLIED latency (Kafka record timestamp to the end of the batch that applied "
-                           f"the order to its customer's state, the event-time gate's hold of about "
-                           f"CHURNWATCH_GATE_GRACE={self.settings.gate_grace:g} s included); {delta.count:,.0f} orders")
-
-    def _quantile(self, key: str, label: str, q: float, delta: Histogram, first_note: str) -> None:
-        estimate = quantile(q, delta)
-        value = None if estimate is None else estimate.seconds * 1000
-        notes = [first_note] if q == 0.5 else []
-        if estimate is not None and estimate.above_top:
-            notes.append(f"in the top (+Inf) bucket: at least {value:,.0f} ms")
-        self.report.add(f"{key}_ms", label, value, "ms", "; ".join(notes))
+            estimate = quantile(q, delta)
+            value = None if estimate is None else estimate.seconds * 1000
+            notes = []
+            if q == 0.5:
+                notes.append(f"EVENT-TO-PROCESSED latency (Kafka record timestamp, set at send, to the end of its "
+                             f"batch), not event-to-alert; {delta.count:,.0f} records (the orders + the worker's "
+                             "ticks), linear interpolation in the histogram's buckets")
+            if estimate is not None and estimate.above_top:
+                notes.append(f"in the top (+Inf) bucket: at least {value:,.0f} ms")
+            name = f"p{round(q * 100)}"
+            self.report.add(f"latency_{name}_ms", f"latency {name}", value, "ms", "; ".join(notes))
 
     def memory(self, worker: Worker, idle: int, customers: int, orders: int) -> None:
         used = worker.rss()

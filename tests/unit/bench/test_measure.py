@@ -150,16 +150,6 @@ def test_state_writes_since_an_earlier_scrape_count_what_is_staged_now_and_not_w
     assert after.state_writes_since(before) == 900 - 300 + 120
 
 
-def test_the_latency_to_application_is_read_from_its_own_histogram():
-    text = SCRAPE + ("# TYPE churnwatch_apply_latency_seconds histogram\n"
-                     'churnwatch_apply_latency_seconds_bucket{le="2.5"} 3.0\n'
-                     'churnwatch_apply_latency_seconds_bucket{le="+Inf"} 5.0\n'
-                     "churnwatch_apply_latency_seconds_count 5.0\nchurnwatch_apply_latency_seconds_sum 11.0\n")
-    scrape = parse_scrape(text)
-    assert scrape.applied.buckets == ((2.5, 3.0), (math.inf, 5.0))
-    assert scrape.latency.count == 4 and parse_scrape(SCRAPE).applied.count == 0
-
-
 def test_sample_quantiles_interpolate_between_the_nearest_ranks():
     values = [float(v) for v in range(1, 101)]  # 1..100, shuffled order must not matter
     values.reverse()
