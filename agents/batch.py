@@ -54,11 +54,6 @@ class BatchResult:
     """Customer id -> its new state (one table write each)."""
     partition_of: dict[str, int] = field(default_factory=dict)
     """Customer id -> its partition (the table write goes to the same changelog partition)."""
-    only_held: set[str] = field(default_factory=set)
-    """Customers of `changed` whose only change is events held at the gate: their card is what
-    it was (held events count nowhere on it), so it need not go out again. Live, every event
-    is held for the gate's grace period and applied by a later batch; publishing the unchanged
-    card at the hold as well doubled the cards sent."""
     dead_letters: list[DeadLetter] = field(default_factory=list)
     outcomes: Counter = field(default_factory=Counter)
     """(topic, outcome) -> count, outcome in processed, invalid, duplicate, late."""
@@ -136,7 +131,6 @@ def batch_steps(
         def put_state(cid: str, state: CustomerState) -> None:
             states[cid] = state
             result.partition_of[cid] = partition
-            result.only_held.discard(cid)
         return put_state
 
     def apply(cid: str, event, topic: str, record: Record | None, partition: int, offset: int) -> None:
@@ -183,8 +177,6 @@ def batch_steps(
             result.outcomes[(record.topic, "duplicate")] += 1
         elif gate.admit(event, record.topic, record.offset, state, record.produced_ms):
             _note_read(state, record.topic, record.offset)
-            if cid not in states:
-                result.only_held.add(cid)
             states[cid] = state
             result.partition_of[cid] = record.partition
         else:

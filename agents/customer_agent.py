@@ -14,8 +14,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
-from contextlib import nullcontext
-from typing import Callable, Iterator
+from typing import Iterator
 
 import faust
 import orjson
@@ -44,7 +43,7 @@ from streams.metrics import Metrics
 from streams.population import PopulationBoard, record_summary, summary_message
 from streams.redis_sink import RedisSink
 from streams.settings import Settings
-from streams.state_writer import MAX_UNSENT, StateWriter
+from streams.state_writer import StateWriter
 
 
 log = logging.getLogger(__name__)
@@ -103,8 +102,6 @@ class CustomerPipeline:
     rfm_windows: dict[str, RfmWindow | None] = field(default_factory=dict)
     """Customer -> the window of its RFM figures (None: no orders), for the population
     summaries; dropped when the customer changes (see `RfmWindow`)."""
-    unsent_state: Callable[[str], CustomerState | None] = lambda customer_id: None
-    """The state writer's staged state of a customer (see `get_state`)."""
 
     def clock_ms(self, partition: int) -> int:
         work = self.work.get(partition)
@@ -120,9 +117,7 @@ class CustomerPipeline:
         return PartitionWork(EventTimeGate(), PartitionEngine(self.core, self.rules, self.board.thresholds))
 
     def get_state(self, customer_id: str) -> CustomerState | None:
-        """The newest state: a staged one not yet written (`StateWriter.stage`), else the table's."""
-        unsent = self.unsent_state(customer_id)
-        return unsent if unsent is not None else self.state.get(customer_id)
+        return self.state.get(customer_id)
 
     def card(self, state: CustomerState, partition: int | None = None) -> dict:
         """The customer's card at its partition's clock (`partition`: when the caller knows it)."""
@@ -164,14 +159,11 @@ class CustomerPipeline:
             self.tier_counts[tier] = self.tier_counts.get(tier, 0) + 1
             self.tier_of[customer_id] = tier
 
-    def remember(self, customer_id: str, partition: int, card_changed: bool = True) -> None:
-        """Index a customer whose state a batch changed; its card goes out again, and its
-        partition's summary is taken again, only if the change shows on it (`card_changed`)."""
+    def remember(self, customer_id: str, partition: int) -> None:
+        self.rfm_windows.pop(customer_id, None)
         self.customers_by_partition.setdefault(partition, set()).add(customer_id)
-        if card_changed:
-            self.rfm_windows.pop(customer_id, None)
-            self.cards_pending.setdefault(customer_id, partition)
-            self.summaries_pending.add(partition)
+        self.cards_pending.setdefault(customer_id, partition)
+        self.summaries_pending.add(partition)
 
     def queue_cards_of(self, partitions: set[int]) -> None:
         """Queue the card of every customer of `partitions` (Redis lost them, new thresholds)."""
@@ -305,11 +297,7 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
         no batch of a generation before its rebuild (`indexes_ready`)."""
         generation = app.consumer_generation_id
         async with batch_turn:
-            owned = owned_partitions()
-            state_writer.drop_unsent(state_writer.unsent_partitions() - owned)
-            revoked.clear()
-            await write_staged(turn_held=True)  # the rebuild reads the store
-            for _ in pipeline.rebuild_index_steps(owned):
+            for _ in pipeline.rebuild_index_steps(owned_partitions()):
                 await asyncio.sleep(0)  # lookups, scrapes and timers run between the steps
         pipeline.indexed_generation = generation
 
@@ -327,8 +315,7 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
         consumer = app.consumer
         if isinstance(consumer, BatchingConsumer):
             consumer.route_batches(source.topics, handle_messages, compacted=[settings.customers_topic],
-                                   ready=indexes_ready, busy=batch_turn.locked, before_commit=write_staged,
-                                   before_revoke=before_revoke)
+                                   ready=indexes_ready, busy=batch_turn.locked)
         async for batch in stream.take_events(settings.batch_size, settings.batch_within):
             await handle_messages([event.message for event in batch])
 
@@ -354,26 +341,6 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
     grace_ms = int(settings.gate_grace * 1000)
     state_writer = StateWriter(pipeline.state, state_codec.encode,
                                on_failure=lambda error: stop_worker("a state write to the changelog failed", error))
-    pipeline.unsent_state = state_writer.unsent_state
-    revoked: set[int] = set()
-    """Partitions revoked since the last recovery: states staged for them are not written (their
-    rocksdb store is gone; the next owner replays their events since the last commit)."""
-
-    async def write_staged(turn_held: bool = False) -> None:
-        """Write every staged state to the store and changelog (before a commit, a revocation, a
-        rebuild). A chunk at a time, each in the batch turn: a batch stopped between its steps
-        has half-applied states, and an alert it raised is not yet sent; batches run between
-        the chunks."""
-        state_writer.drop_unsent(revoked)
-        for partition, chunk in state_writer.unsent_chunks():
-            async with nullcontext() if turn_held else batch_turn:
-                with event_context(pipeline.last_event[partition]):  # the rocksdb store's partition
-                    metrics.state_writes.inc(await state_writer.write_unsent(partition, chunk))
-                metrics.unsent_states.set(state_writer.unsent_count)
-
-    async def before_revoke(revoked_tps: set) -> None:
-        await write_staged()
-        revoked.update(tp.partition for tp in revoked_tps if tp.topic == settings.orders_topic)
 
     async def deliver_alerts(alerts: list[dict], emitted_at: str) -> None:
         """Send the batch's alerts and wait until Kafka has them, *before* the states that record
@@ -403,14 +370,11 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
             await asyncio.sleep(0)  # lookups and timers run between the steps of a big batch
         if result.alerts:
             await deliver_alerts(result.alerts, format_ms(now_ms))
-        only_held = result.only_held
         for partition, changed in result.changed_by_partition().items():
-            state_writer.stage(partition, changed)
+            with event_context(pipeline.last_event[partition]):  # the rocksdb store's partition
+                await state_writer.write(partition, changed)
             for cid, _ in changed:
-                pipeline.remember(cid, partition, cid not in only_held)
-        if state_writer.unsent_count >= MAX_UNSENT:
-            await write_staged(turn_held=True)
-        metrics.unsent_states.set(state_writer.unsent_count)
+                pipeline.remember(cid, partition)  # after the write: a card published now reads it
         for letter in result.dead_letters:
             r = letter.record
             source_topic = prefix + r.topic

@@ -26,10 +26,6 @@ restarted worker lost hundreds of payments). So when a record of a contiguous to
 beyond the next offset expected, the partition is sought back to that offset; only a jump seen
 again after that is a real gap (transaction markers). Compacted topics (the profiles) have
 gaps by design and are not checked.
-
-The handler may keep what it changed and write it later (`streams.state_writer`): the consumer
-awaits `before_commit` after it has chosen the offsets to commit and before it commits them
-(and at every commit with nothing to commit), and `before_revoke` before it lets partitions go.
 """
 
 from __future__ import annotations
@@ -42,14 +38,11 @@ from typing import Awaitable, Callable, Iterable
 from aiokafka.structs import TopicPartition
 
 from faust.transport.drivers import aiokafka as faust_aiokafka
-from faust.exceptions import ProducerSendError
 from faust.types import Message, ServiceT
 
 from streams.changelog_batch import BatchRecovery, batch_recovery
 
 BatchHandler = Callable[[list[Message]], Awaitable[None]]
-BeforeCommit = Callable[[], Awaitable[None]]
-BeforeRevoke = Callable[[set], Awaitable[None]]
 
 log = logging.getLogger(__name__)
 
@@ -149,22 +142,16 @@ class BatchingConsumer(faust_aiokafka.Consumer):
 
     _ready: Callable[[int], bool] | None = None
     _busy: Callable[[], bool] | None = None
-    _before_commit: BeforeCommit | None = None
-    _before_revoke: BeforeRevoke | None = None
 
     def route_batches(self, topics: Iterable[str], handler: BatchHandler,
                       compacted: Iterable[str] = (), ready: Callable[[int], bool] | None = None,
-                      busy: Callable[[], bool] | None = None, before_commit: BeforeCommit | None = None,
-                      before_revoke: BeforeRevoke | None = None) -> None:
+                      busy: Callable[[], bool] | None = None) -> None:
         """Send the records of `topics` to `handler`, a fetch at a time; `compacted` topics may
         have gaps; a batch waits until `ready(generation)` (the handler's indexes are rebuilt
         for the generation it was fetched in); `busy()` says a batch is being processed (see
-        `wait_empty`); `before_commit()` writes what the handled batches changed, and
-        `before_revoke(revoked TPs)` runs before partitions are let go."""
+        `wait_empty`)."""
         self._ready = ready
         self._busy = busy
-        self._before_commit = before_commit
-        self._before_revoke = before_revoke
         self._batch_topics = frozenset(topics)
         self._contiguous_topics = self._batch_topics - frozenset(compacted)
         self._confirmed_gaps = {}
@@ -226,34 +213,6 @@ class BatchingConsumer(faust_aiokafka.Consumer):
                 log.warning("wait_empty: a batch has been in processing for %.0f s", warned - started)
             await asyncio.sleep(0.01)
         await super().wait_empty()
-
-    async def _commit_tps(self, tps, start_new_transaction: bool) -> bool:
-        """Faust's commit of the acknowledged offsets, with `before_commit` between choosing the
-        offsets and committing them: what the batches of those offsets changed is written first
-        (the commit then flushes the producer, which waits for those writes). Not before choosing
-        them: a batch acknowledged in between would have its offsets committed over states still
-        unwritten. And also when there is nothing to commit, so that a quiet stream's held
-        events, released by the timer, reach the changelog. (Faust's method, which cannot be
-        wrapped: choosing the offsets takes them off the acknowledged list.)"""
-        commit_offsets = self._filter_committable_offsets(tps)
-        if self._before_commit is not None:
-            await self._before_commit()
-        if not commit_offsets:
-            return False
-        try:
-            await self._handle_attached(commit_offsets)
-        except ProducerSendError as exc:
-            await self.crash(exc)
-            return False
-        return await self._commit_offsets(commit_offsets, start_new_transaction=start_new_transaction)
-
-    async def on_partitions_revoked(self, revoked: set) -> None:
-        """`before_revoke` first, while the revoked partitions' stores are still open (Faust's
-        revocation closes them before its commit), so that their next owner reads the newest
-        states from the changelog instead of replaying events since the last commit."""
-        if self._before_revoke is not None:
-            await self._before_revoke(revoked)
-        await super().on_partitions_revoked(revoked)
 
     async def _rewind_never_committed(self) -> None:
         """Input partitions without a committed offset go back to their beginning.
@@ -414,14 +373,9 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         await recovery.apply_fetched(changelog)
 
     async def _maybe_commit(self) -> None:
-        """Faust's commit after every `broker_commit_every` acknowledged records, in the
-        background: the commit writes the staged states first (`before_commit`), and awaited
-        here it held up the fetch loop for all of them and their acknowledgement (p99 latency
-        1.8 s at 5,000 orders/s, 0.4 s without the wait; `streams.state_writer`). A commit
-        already under way makes this one a no-op (Faust's `commit`)."""
         if self._commit_every is not None and self._n_acked >= self._commit_every:
             self._n_acked = 0
-            self.add_future(self.commit())
+            await self.commit()
 
     async def _wait_for_producer(self) -> None:
         """Back-pressure: no new batch while Faust's producer buffer (dead letters, population

@@ -33,8 +33,6 @@ class Metrics:
     population_age: Gauge
     consumer_lag: Gauge
     cards_published: Counter
-    state_writes: Counter
-    unsent_states: Gauge
 
     @classmethod
     def create(cls) -> "Metrics":
@@ -74,8 +72,4 @@ class Metrics:
                                ["topic"], registry=r),
             cards_published=Counter("churnwatch_cards_published", "Cards sent to the customer-cards topic.",
                                     registry=r),
-            state_writes=Counter("churnwatch_state_writes", "Customer states written to the table's changelog "
-                                 "(each changed customer's newest state, before a commit).", registry=r),
-            unsent_states=Gauge("churnwatch_unsent_states", "Changed customer states waiting for the write "
-                                "before the next commit.", registry=r),
         )

@@ -300,7 +300,7 @@ class BenchRun:
         if throughput and offered > throughput:
             self.echo(f"warning: {offered:,} orders/s is more than the worker's {throughput:,.0f} events/s: "
                       "the latency figures will mostly measure a growing backlog")
-        before = self._states_written(worker)
+        before = worker.scrape()
         with EventProducer(self.settings.kafka, linger_ms=LATENCY_LINGER_MS,
                            client_id="churnwatch-bench") as producer:
             def send(key: str, value: bytes) -> None:
@@ -325,11 +325,6 @@ class BenchRun:
                         f"{drain:.1f} s after the last was offered"
                         + (" (the worker fell behind: the latency includes a backlog)" if drain > 1.0 else ""))
         self._latency_quantiles(after.latency.minus(before.latency))
-        self.report.add("latency_state_writes_per_order", "latency phase: state writes per order",
-                        self._states_written(worker).state_writes_since(before) / sent, "writes/order",
-                        f"changelog records of customer states per offered order (each changed customer's newest "
-                        f"state is written before each commit, every {self.settings.commit_interval:g} s; "
-                        "counted from a moment with every state written to the next, after the drain)")
         self.report.add("latency_worker_cpu", "latency phase: worker CPU", 100 * worker_cpu / offered_for, "% of a CPU",
                         "user + system time of the worker process (its event loop and the Kafka client's "
                         "threads) over the offered period; near 100% the worker is CPU-bound")
@@ -341,18 +336,6 @@ class BenchRun:
             self.echo(f"warning: offered only {achieved:,.0f} of {offered:,} orders/s "
                       "(the bench's producer was starved)")
         self.echo(f"latency: {sent:,} orders at {achieved:,.0f}/s, drained {drain:.1f} s after")
-
-    def _states_written(self, worker: Worker) -> Scrape:
-        """A scrape once the caught-up worker has written every changed state (its next commit
-        does, within a commit interval), so that the state writes between two such scrapes are
-        exactly those of the events in between (a customer staged across the start of a phase
-        and changed in it would count for neither side)."""
-        deadline = time.monotonic() + 2 * self.settings.commit_interval + 5
-        scrape = worker.scrape()
-        while scrape.unsent_states and time.monotonic() < deadline:
-            time.sleep(POLL_SECONDS)
-            scrape = worker.scrape()
-        return scrape
 
     def _latency_quantiles(self, delta: Histogram) -> None:
         for q in (0.5, 0.95, 0.99):

@@ -33,9 +33,6 @@ def test_a_small_full_bench_reports_every_figure_and_cleans_up(test_stack):
     # above what the machine has.
     assert values["latency_worker_cpu"] <= 100 * report.machine["nproc"]
     assert values["latency_producer_cpu"] <= 100 * report.machine["nproc"]
-    # Each live order changes its customer's state at most twice (held at the gate, then
-    # applied); a customer's changes within a commit interval make one write.
-    assert 0 < values["latency_state_writes_per_order"] <= 2
     notes = {figure.key: figure.notes for figure in report.figures}
     assert "every order handled" in notes["latency_rate"]
     # Two workers of a new group joined while events flowed and handled every one (the phase

@@ -6,7 +6,6 @@ import asyncio
 from collections import defaultdict
 from types import SimpleNamespace
 
-from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP
 
 from streams.batch_consumer import BatchingConsumer
@@ -284,79 +283,3 @@ def test_a_revocation_or_stop_waits_for_the_batch_in_processing():
 
     assert asyncio.run(run()) is True
     assert committed == [False], "Faust's commit follows once the batch is done"
-
-
-class _Committing(BatchingConsumer):
-    """Faust's commit steps recorded in order (choosing the offsets, sending what is attached
-    to them, committing); `before_commit` writes the staged states."""
-
-    def __init__(self, offsets):
-        self.steps, self._offsets = [], offsets
-        self._before_commit = self._write_states
-
-    async def _write_states(self):
-        self.steps.append("write staged states")
-
-    def _filter_committable_offsets(self, tps):
-        self.steps.append("choose offsets")
-        return dict(self._offsets)
-
-    async def _handle_attached(self, commit_offsets):
-        self.steps.append("send attached")
-
-    async def _commit_offsets(self, offsets, start_new_transaction=True):
-        self.steps.append(("commit", offsets))
-        return True
-
-
-def test_the_staged_states_are_written_after_the_offsets_are_chosen_and_before_they_are_committed():
-    """Written before choosing, a batch acknowledged in between would have its offsets committed
-    over states still staged; a crash after that commit would lose its events for good."""
-    consumer = _Committing({ORDERS: 12})
-    assert asyncio.run(consumer._commit_tps([ORDERS], start_new_transaction=True)) is True
-    assert consumer.steps == ["choose offsets", "write staged states", "send attached", ("commit", {ORDERS: 12})]
-
-
-def test_the_staged_states_are_written_at_a_commit_with_nothing_to_commit():
-    """A quiet stream: held events released by the timer change states without new offsets."""
-    consumer = _Committing({})
-    assert asyncio.run(consumer._commit_tps([ORDERS], start_new_transaction=True)) is False
-    assert consumer.steps == ["choose offsets", "write staged states"]
-
-
-def test_the_states_are_written_before_partitions_are_revoked(monkeypatch):
-    """Faust's revocation drops the revoked partitions' rocksdb stores before its commit."""
-    steps = []
-
-    async def faust_revokes(self, revoked):
-        steps.append(("faust revokes", revoked))
-
-    async def write_states(revoked):
-        steps.append(("write staged states", revoked))
-
-    monkeypatch.setattr(faust_aiokafka.Consumer, "on_partitions_revoked", faust_revokes)
-    consumer = object.__new__(BatchingConsumer)
-    consumer._before_revoke = write_states
-    asyncio.run(consumer.on_partitions_revoked({ORDERS}))
-    assert steps == [("write staged states", {ORDERS}), ("faust revokes", {ORDERS})]
-
-
-def test_a_commit_due_by_count_runs_beside_the_fetch_loop():
-    """Awaited, it held the fetch loop for the whole write of the staged states and the
-    producer's flush (p99 1.8 s at 5,000 orders/s)."""
-    started = []
-
-    class Counting(BatchingConsumer):
-        def __init__(self):
-            self._commit_every, self._n_acked = 10, 10
-
-        async def commit(self, *args, **kwargs):
-            await asyncio.sleep(3600)  # a commit that takes long
-
-        def add_future(self, coro):
-            started.append(coro)
-            coro.close()
-
-    consumer = Counting()
-    asyncio.run(asyncio.wait_for(consumer._maybe_commit(), timeout=5))
-    assert len(started) == 1 and consumer._n_acked == 0

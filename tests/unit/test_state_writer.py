@@ -17,7 +17,7 @@ from agents.faust_context import event_context
 from agents.state_codec import StateCodec, encode
 from streams.app import create_app
 from streams.settings import Settings
-from streams.state_writer import PAUSE_EVERY, StateWriter
+from streams.state_writer import StateWriter
 
 
 class RecordingProducer:
@@ -103,79 +103,3 @@ def test_a_send_that_fails_for_good_reports_the_failure():
            producer=RecordingProducer(failing=frozenset({b"C2"})), failures=failures)
 
     assert [str(error) for error in failures] == [str(KafkaTimeoutError("no acknowledgement for b'C2'"))]
-
-
-def _staged_writer(app: faust.App) -> tuple[StateWriter, RecordingProducer]:
-    producer = app.producer = RecordingProducer()
-    return StateWriter(app.churnwatch.state, encode, lambda error: None), producer
-
-
-def _write_staged(app: faust.App, writer: StateWriter, between_chunks=lambda: None) -> int:
-    async def write() -> int:
-        written = 0
-        for partition, chunk in writer.unsent_chunks():
-            message = Message("orders", partition, 0, 0.0, 0, None, b"k", b"v", None, tp=TP("orders", partition))
-            with event_context(faust.Event(app, b"k", b"v", None, message)):
-                written += await writer.write_unsent(partition, chunk)
-            between_chunks()
-        return written
-    return asyncio.run(write())
-
-
-@pytest.mark.parametrize("store", ["memory://", "rocksdb://"])
-def test_staged_states_are_served_at_once_and_written_once_each_at_the_flush(tmp_path, store):
-    """A customer staged by several batches before a commit reaches the changelog once, with
-    its newest state; until then lookups get the staged state (rocksdb has not got it yet)."""
-    app = create_app(Settings(data_dir=tmp_path, store=store))
-    table = app.churnwatch.state
-    writer, producer = _staged_writer(app)
-    first, newer = _state("C1", 1), _state("C1", 2)
-    writer.stage(3, [("C1", first), ("C2", _state("C2", 5))])
-    writer.stage(3, [("C1", newer)])
-    writer.stage(4, [("C3", _state("C3", 7))])
-
-    assert producer.sent == [] and writer.unsent_count == 3
-    assert writer.unsent_state("C1") is newer and writer.unsent_state("C9") is None
-    assert ("C1" in table.data) == (store == "memory://"), "only the memory store holds it before the write"
-
-    assert _write_staged(app, writer) == 3
-    assert sorted((key, partition) for _, key, _, partition in producer.sent) == [(b"C1", 3), (b"C2", 3), (b"C3", 4)]
-    assert _sent_value(producer, b"C1") == encode(newer)
-    assert writer.unsent_count == 0 and writer.unsent_state("C1") is None
-    assert table.data["C1"].orders == 2
-
-
-def _sent_value(producer: RecordingProducer, key: bytes) -> bytes:
-    return next(value for _, k, value, _ in producer.sent if k == key)
-
-
-def test_a_state_staged_again_while_the_flush_runs_stays_staged_for_the_next_one():
-    """Batches run between the flush's chunks: a state they change after it was written must be
-    written again at the next flush, not forgotten with the chunk."""
-    app = create_app(Settings(store="memory://"))
-    writer, producer = _staged_writer(app)
-    writer.stage(0, [(f"C{n}", _state(f"C{n}", n)) for n in range(PAUSE_EVERY + 1)])  # two chunks
-    last = f"C{PAUSE_EVERY}"  # in the second chunk
-    restaged = _state(last, 99)
-    assert [len(chunk) for _, chunk in writer.unsent_chunks()] == [PAUSE_EVERY, 1]
-
-    calls = []
-
-    def a_batch_runs() -> None:
-        if not calls:
-            calls.append(writer.stage(0, [(last, restaged)]))
-
-    _write_staged(app, writer, between_chunks=a_batch_runs)
-
-    assert len(producer.sent) == PAUSE_EVERY + 1  # the second chunk, taken before, wrote the older state
-    assert writer.unsent_count == 1 and writer.unsent_state(last) is restaged
-
-
-def test_dropping_the_staged_states_of_revoked_partitions():
-    app = create_app(Settings(store="memory://"))
-    writer, _ = _staged_writer(app)
-    writer.stage(1, [("A", _state("A", 1)), ("B", _state("B", 1))])
-    writer.stage(2, [("C", _state("C", 1))])
-    assert writer.unsent_partitions() == {1, 2}
-    assert writer.drop_unsent({1}) == 2 and writer.drop_unsent(()) == 0
-    assert writer.unsent_partitions() == {2} and writer.unsent_state("C") is not None
