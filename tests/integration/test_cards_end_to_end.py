@@ -93,17 +93,37 @@ def test_two_workers_share_the_partitions_and_agree(test_stack, tmp_path):
             worker.stop()
 
 
+@pytest.mark.timeout(900)
+def test_a_rocksdb_worker_fed_while_the_history_is_produced_gives_the_reference_cards(test_stack, tmp_path):
+    """The rocksdb store decodes a new state object per read. A batch that changed two copies of
+    one customer (the gate's release took held events out of one, the engine applied them to the
+    other, which was saved) lost held events: a worker fed while the history was being produced
+    stopped applying with most of it unapplied (`agents.batch`). One rocksdb worker, the history
+    produced as fast as the client can while it runs: every card equals the pandas reference,
+    and nothing is dead-lettered."""
+    spec = SimulationSpec(customers=1000, months=24, seed=19)
+    settings = isolated_settings().with_overrides(store="rocksdb://")
+    ensure_topics(settings)
+    truth = expected_cards(spec, settings)
+    worker = start_worker(settings, tmp_path, "rocksdb")
+    try:
+        worker.wait_ready(timeout=180)
+        produce_simulation(spec, settings)
+        wait_for_cards(truth, _fetcher([worker]), timeout=300, workers=[worker])
+        assert dead_letter_reasons(settings) == {}
+    finally:
+        worker.stop()
+
+
 @pytest.mark.timeout(1200)
-@pytest.mark.parametrize("store", ["memory://", "rocksdb://"])
-def test_a_worker_joining_and_leaving_while_events_flow_changes_no_card(test_stack, tmp_path, store):
+def test_a_worker_joining_and_leaving_while_events_flow_changes_no_card(test_stack, tmp_path):
     """Rebalances under load: the history is produced as fast as the client can while one
     worker works through it; a second worker joins, takes partitions, processes some of them and
     leaves (SIGTERM). Each rebalance seeks every partition back to its committed offset. The
     cards the remaining worker serves, and the ones in Redis, equal the pandas reference, and no
-    event was dead-lettered. With rocksdb too: its store decodes a new state object per read,
-    which lost held events until a batch kept one object per customer (`agents.batch`)."""
+    event was dead-lettered."""
     spec = SimulationSpec(customers=1000, months=24, seed=17)
-    settings = isolated_settings().with_overrides(store=store)
+    settings = isolated_settings()
     ensure_topics(settings)
     truth = expected_cards(spec, settings)
     first = start_worker(settings, tmp_path, "stays")
