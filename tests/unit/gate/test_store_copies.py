@@ -26,11 +26,14 @@ class ObjectStore(dict):
 
 
 class CopyingStore(dict):
-    """The rocksdb store: states kept as their changelog bytes, a new object per read."""
+    """The rocksdb store: states kept as their changelog bytes, a new object per read (decoded
+    with the table's codec, as Faust's rocksdb store does)."""
+
+    codec = state_codec.StateCodec()
 
     def get(self, cid: str) -> CustomerState | None:  # type: ignore[override]
         raw = super().get(cid)
-        return state_codec.StateCodec()._loads(raw) if raw is not None else None
+        return self.codec.loads(raw) if raw is not None else None
 
     def save(self, changed: dict[str, CustomerState]) -> None:
         self.update({cid: state_codec.encode(state) for cid, state in changed.items()})
