@@ -2,8 +2,8 @@
 
 Why a batch step outside the agent: the Faust agent stays a thin adapter (take records, call
 this, write the table, send what it returns), and the same step is unit-tested and benchmarked
-without a broker. State is written once per customer per batch, which is what makes the
-changelog write path affordable.
+without a broker. A batch returns each changed customer's state once, whatever number of its
+events it applied (the worker stages it; `streams.state_writer` writes it before the commit).
 
 Order of work for each batch: decode every record (bad ones become dead letters); profiles
 apply at once; timed events pass the partition's event-time gate (`agents.core.gate`), which
@@ -23,7 +23,7 @@ from agents.core.apply import is_late
 from agents.core.config import CoreConfig
 from agents.core.engine import PartitionEngine
 from agents.core.events import Complaint, Order, Payment, Profile
-from agents.core.gate import EventTimeGate
+from agents.core.gate import TOPIC_RANK, EventTimeGate
 from agents.core.state import CustomerState
 from streams.codec import InvalidEvent, decode, encode_event
 
@@ -51,14 +51,23 @@ class DeadLetter:
 @dataclass
 class BatchResult:
     changed: dict[str, CustomerState] = field(default_factory=dict)
-    """Customer id -> its new state (one table write each)."""
+    """Customer id -> its new state (staged once each for the next commit's write)."""
     partition_of: dict[str, int] = field(default_factory=dict)
     """Customer id -> its partition (the table write goes to the same changelog partition)."""
+    only_held: set[str] = field(default_factory=set)
+    """Customers of `changed` whose only change is events held at the gate: their card is what
+    it was (held events count nowhere on it), so it need not go out again. Live, every event
+    is held for the gate's grace period and applied by a later batch; publishing the unchanged
+    card at the hold as well doubled the cards sent."""
     dead_letters: list[DeadLetter] = field(default_factory=list)
     outcomes: Counter = field(default_factory=Counter)
     """(topic, outcome) -> count, outcome in processed, invalid, duplicate, late."""
     alerts: list[dict] = field(default_factory=list)
     """Alert lifecycle events raised by the evaluations this batch ran (emitted_at not set)."""
+    applied_produced_ms: list[int] = field(default_factory=list)
+    """Kafka record timestamps of the timed events this batch applied, whether they came with it
+    or had waited at the gate: the latency to application (the gate's hold included) is
+    measured from them."""
 
     def changed_by_partition(self) -> dict[int, list[tuple[str, CustomerState]]]:
         """The changed states grouped by partition, each group in the order of `changed`."""
@@ -113,8 +122,8 @@ def batch_steps(
     `live_clock`, a tick's wall time moves the clock of a partition whose topics are all read to
     their end, so a quiet stream still raises lapse, overdue and SLA alerts on time.
 
-    Why: a batch of several thousand records takes seconds of CPU, and one state write per
-    customer per batch is what makes big batches cheaper per event. The worker iterates these
+    Why: a batch of several thousand records takes seconds of CPU, and one state and one card
+    per changed customer per batch is what makes big batches cheaper per event. The worker iterates these
     steps and lets its event loop run at each pause (card lookups, timers), so a big batch does
     not freeze it. The batch stays one unit: every record is admitted to the gates before any
     partition's gate advances (the read positions already count the whole batch as read), and
@@ -139,6 +148,7 @@ def batch_steps(
         def put_state(cid: str, state: CustomerState) -> None:
             states[cid] = state
             result.partition_of[cid] = partition
+            result.only_held.discard(cid)
         return put_state
 
     def apply(cid: str, event, topic: str, record: Record | None, partition: int, offset: int) -> None:
@@ -147,8 +157,11 @@ def batch_steps(
         work = work_for(partition)
         outcome, alerts = work.engine.apply(event, state_of, put_state_on(partition))
         result.alerts += alerts
+        produced = record.produced_ms if record is not None else work.gate.produced_ms.pop((TOPIC_RANK[topic], offset), 0)
         if outcome == "applied":
             result.outcomes[(topic, "processed")] += 1
+            if produced and topic in _TIMED:
+                result.applied_produced_ms.append(produced)
             if record is not None and topic in _TIMED:
                 _note_read(states[cid], topic, offset)
         elif outcome == "late":
@@ -185,6 +198,8 @@ def batch_steps(
             result.outcomes[(record.topic, "duplicate")] += 1
         elif gate.admit(event, record.topic, record.offset, state, record.produced_ms):
             _note_read(state, record.topic, record.offset)
+            if cid not in states:
+                result.only_held.add(cid)
             states[cid] = state
             result.partition_of[cid] = record.partition
         else:

@@ -14,7 +14,8 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Iterator
+from contextlib import nullcontext
+from typing import Callable, Iterator
 
 import faust
 import orjson
@@ -22,6 +23,7 @@ from kafka.partitioner.default import murmur2
 
 from agents import state_codec
 from agents.batch import BatchResult, PartitionWork, Record, batch_steps
+from agents.batch_turn import run_in_turn
 from agents.core.card import build_card
 from agents.core.config import CoreConfig
 from agents.core.population import PartitionSummary
@@ -39,11 +41,11 @@ from streams.alert_book import AlertBook
 from streams.batch_consumer import BatchingConsumer
 from streams.follow import follow_topic
 from streams.dead_letter import dead_letter_headers, dead_letter_value
-from streams.metrics import Metrics
+from streams.metrics import Metrics, observe_all
 from streams.population import PopulationBoard, record_summary, summary_message
 from streams.redis_sink import RedisSink
 from streams.settings import Settings
-from streams.state_writer import StateWriter
+from streams.state_writer import MAX_UNSENT, StateWriter
 
 
 log = logging.getLogger(__name__)
@@ -102,6 +104,8 @@ class CustomerPipeline:
     rfm_windows: dict[str, RfmWindow | None] = field(default_factory=dict)
     """Customer -> the window of its RFM figures (None: no orders), for the population
     summaries; dropped when the customer changes (see `RfmWindow`)."""
+    unsent_state: Callable[[str], CustomerState | None] = lambda customer_id: None
+    """The state writer's staged state of a customer (see `get_state`)."""
 
     def clock_ms(self, partition: int) -> int:
         work = self.work.get(partition)
@@ -117,7 +121,9 @@ class CustomerPipeline:
         return PartitionWork(EventTimeGate(), PartitionEngine(self.core, self.rules, self.board.thresholds))
 
     def get_state(self, customer_id: str) -> CustomerState | None:
-        return self.state.get(customer_id)
+        """The newest state: a staged one not yet written (`StateWriter.stage`), else the table's."""
+        unsent = self.unsent_state(customer_id)
+        return unsent if unsent is not None else self.state.get(customer_id)
 
     def card(self, state: CustomerState, partition: int | None = None) -> dict:
         """The customer's card at its partition's clock (`partition`: when the caller knows it)."""
@@ -159,11 +165,14 @@ class CustomerPipeline:
             self.tier_counts[tier] = self.tier_counts.get(tier, 0) + 1
             self.tier_of[customer_id] = tier
 
-    def remember(self, customer_id: str, partition: int) -> None:
-        self.rfm_windows.pop(customer_id, None)
+    def remember(self, customer_id: str, partition: int, card_changed: bool = True) -> None:
+        """Index a customer whose state a batch changed; its card goes out again, and its
+        partition's summary is taken again, only if the change shows on it (`card_changed`)."""
         self.customers_by_partition.setdefault(partition, set()).add(customer_id)
-        self.cards_pending.setdefault(customer_id, partition)
-        self.summaries_pending.add(partition)
+        if card_changed:
+            self.rfm_windows.pop(customer_id, None)
+            self.cards_pending.setdefault(customer_id, partition)
+            self.summaries_pending.add(partition)
 
     def queue_cards_of(self, partitions: set[int]) -> None:
         """Queue the card of every customer of `partitions` (Redis lost them, new thresholds)."""
@@ -297,7 +306,12 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
         no batch of a generation before its rebuild (`indexes_ready`)."""
         generation = app.consumer_generation_id
         async with batch_turn:
-            for _ in pipeline.rebuild_index_steps(owned_partitions()):
+            owned = owned_partitions()
+            stale = state_writer.drop_unsent(state_writer.unsent_partitions() - owned)
+            if stale:  # `wait_empty` wrote everything staged before the partitions went
+                log.warning("dropped %d staged states of partitions no longer owned", stale)
+            await write_staged(turn_held=True)  # the rebuild reads the store
+            for _ in pipeline.rebuild_index_steps(owned):
                 await asyncio.sleep(0)  # lookups, scrapes and timers run between the steps
         pipeline.indexed_generation = generation
 
@@ -315,7 +329,7 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
         consumer = app.consumer
         if isinstance(consumer, BatchingConsumer):
             consumer.route_batches(source.topics, handle_messages, compacted=[settings.customers_topic],
-                                   ready=indexes_ready, busy=batch_turn.locked)
+                                   ready=indexes_ready, busy=batch_turn.locked, before_commit=write_staged)
         async for batch in stream.take_events(settings.batch_size, settings.batch_within):
             await handle_messages([event.message for event in batch])
 
@@ -323,14 +337,16 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
         await handle_or_stop(messages)
 
     async def handle_or_stop(messages: list, wake: list[int] | tuple = ()) -> None:
-        async with batch_turn:
-            try:
-                await handle_batch(messages, wake)
-            except Exception:
-                # Faust acks a batch's records when this returns, even after an error, so a bug
-                # here would silently skip them. Stop the process instead: nothing of this batch
-                # is committed, and a restarted worker reads it again (at-least-once).
-                stop_worker("batch processing failed")
+        await run_in_turn(batch_turn, lambda: handle_batch_or_stop(messages, wake))  # to its end: see the module
+
+    async def handle_batch_or_stop(messages: list, wake: list[int] | tuple) -> None:
+        try:
+            await handle_batch(messages, wake)
+        except Exception:
+            # Faust acks a batch's records when this returns, even after an error, so a bug
+            # here would silently skip them. Stop the process instead: nothing of this batch
+            # is committed, and a restarted worker reads it again (at-least-once).
+            stop_worker("batch processing failed")
 
     def stop_worker(what: str, error: BaseException | None = None) -> None:
         log.critical("%s; stopping the worker so that no event is lost", what,
@@ -341,6 +357,18 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
     grace_ms = int(settings.gate_grace * 1000)
     state_writer = StateWriter(pipeline.state, state_codec.encode,
                                on_failure=lambda error: stop_worker("a state write to the changelog failed", error))
+    pipeline.unsent_state = state_writer.unsent_state
+
+    async def write_staged(turn_held: bool = False) -> None:
+        """Write every staged state to the store and changelog (before a commit, a revocation or
+        a stop, a rebuild). A chunk at a time, each in the batch turn: a batch between its steps
+        has half-applied states, and an alert it raised is not yet sent; batches run between the
+        chunks, and each chunk writes its customers' states as they are then (`write_unsent`)."""
+        for partition, chunk in state_writer.unsent_chunks():
+            async with nullcontext() if turn_held else batch_turn:
+                with event_context(pipeline.last_event[partition]):  # the rocksdb store's partition
+                    metrics.state_writes.inc(await state_writer.write_unsent(partition, chunk))
+                metrics.unsent_states.set(state_writer.unsent_count)
 
     async def deliver_alerts(alerts: list[dict], emitted_at: str) -> None:
         """Send the batch's alerts and wait until Kafka has them, *before* the states that record
@@ -370,11 +398,14 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
             await asyncio.sleep(0)  # lookups and timers run between the steps of a big batch
         if result.alerts:
             await deliver_alerts(result.alerts, format_ms(now_ms))
+        only_held = result.only_held
         for partition, changed in result.changed_by_partition().items():
-            with event_context(pipeline.last_event[partition]):  # the rocksdb store's partition
-                await state_writer.write(partition, changed)
+            state_writer.stage(partition, changed)
             for cid, _ in changed:
-                pipeline.remember(cid, partition)  # after the write: a card published now reads it
+                pipeline.remember(cid, partition, cid not in only_held)
+        if state_writer.unsent_count >= MAX_UNSENT:
+            await write_staged(turn_held=True)
+        metrics.unsent_states.set(state_writer.unsent_count)
         for letter in result.dead_letters:
             r = letter.record
             source_topic = prefix + r.topic
@@ -399,8 +430,9 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
             if clock:
                 metrics.event_time_lag.observe(max(0.0, now_ms - clock) / 1000)
         wall = time.time()
-        for m in messages:
-            metrics.event_latency.observe(max(0.0, wall - m.timestamp))
+        observe_all(metrics.event_latency, [max(0.0, wall - m.timestamp) for m in messages])
+        wall_ms = wall * 1000
+        observe_all(metrics.apply_latency, [max(0.0, wall_ms - produced) / 1000 for produced in result.applied_produced_ms])
 
     @app.timer(0.1, name="release-vouched")
     async def release_vouched() -> None:

@@ -14,6 +14,11 @@ from streams.changelog_batch import BatchTableManager
 from streams.settings import Settings
 
 
+COMMIT_EVERY_RECORDS = 100_000
+"""Faust also commits after this many acknowledged records: high enough that under a backlog
+the commit interval decides (each commit writes every state changed since the last one)."""
+
+
 def faust_app(settings: Settings) -> faust.App:
     """A Faust app whose conventions match churnwatch's producers.
 
@@ -49,7 +54,8 @@ def faust_app(settings: Settings) -> faust.App:
         producer_acks=-1,
         producer_linger=0.02,
         producer_max_batch_size=256 * 1024,
-        broker_commit_every=settings.batch_size,
+        broker_commit_interval=settings.commit_interval,
+        broker_commit_every=COMMIT_EVERY_RECORDS,
         broker_max_poll_records=settings.batch_size,
         table_standby_replicas=settings.standby_replicas,
         stream_buffer_maxsize=max(4096, settings.batch_size * 4),

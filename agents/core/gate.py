@@ -66,6 +66,10 @@ class EventTimeGate:
     """Heap of (oldest held time, customer id); may hold stale entries, checked on pop."""
     _unvouched: list[tuple[int, int]] = field(default_factory=list)
     """Heap of (produced ms, occurred ms) of held events not yet vouched for."""
+    produced_ms: dict[tuple[int, int], int] = field(default_factory=dict)
+    """(topic rank, offset) -> Kafka record timestamp of each event held since this gate was
+    built, taken off when the event leaves: the latency to its application is measured from it
+    (events held before a restart or rebalance are not measured)."""
 
     def admit(self, event: TimedEvent, topic: str, offset: int, state: CustomerState, produced_ms: int = 0) -> bool:
         """Hold the event in `state` (True) or say it may be applied now (False); `produced_ms` is
@@ -79,6 +83,7 @@ class EventTimeGate:
         oldest = held[0][0] if held else None
         entry = [occurred, TOPIC_RANK[topic], offset, event]
         held.append(entry)
+        self.produced_ms[(entry[1], offset)] = produced_ms
         if len(held) > 1 and held[-2][:3] > entry[:3]:
             held.sort(key=lambda h: (h[0], h[1], h[2]))
         if oldest is None or occurred < oldest:

@@ -16,7 +16,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 EVENTS_METRIC = "churnwatch_events_total"
 LATENCY_METRIC = "churnwatch_processing_latency_seconds"
+APPLY_LATENCY_METRIC = "churnwatch_apply_latency_seconds"
 CARDS_METRIC = "churnwatch_cards_published_total"
+STATE_WRITES_METRIC = "churnwatch_state_writes_total"
+UNSENT_STATES_METRIC = "churnwatch_unsent_states"
 INPUT_TOPICS = frozenset({"orders", "payments", "complaints", "customers"})
 """Contract topic names whose events count as work (ticks are the worker's own records)."""
 
@@ -82,6 +85,17 @@ class Scrape:
     latency: Histogram
     cards_published: float = 0.0
     """Cards the worker has sent to the customer-cards topic since it started."""
+    applied: Histogram = Histogram(())
+    """Kafka timestamp to application (after the event-time gate's hold)."""
+    state_writes: float = 0.0
+    """Customer states the worker has written to its changelog since it started."""
+    unsent_states: float = 0.0
+    """Changed states waiting for the worker's next write (before its next commit)."""
+
+    def state_writes_since(self, earlier: "Scrape") -> float:
+        """States written since `earlier`, counting those staged meanwhile and not yet written
+        (a write happens only before a commit) and not those staged before it."""
+        return self.state_writes - earlier.state_writes + self.unsent_states - earlier.unsent_states
 
     def events(self, outcome: str | None = None) -> float:
         """Input events with ``outcome`` (every outcome when None)."""
@@ -95,7 +109,8 @@ class Scrape:
 def parse_scrape(text: str) -> Scrape:
     outcomes: dict[tuple[str, str], float] = {}
     buckets: list[tuple[float, float]] = []
-    cards = 0.0
+    applied: list[tuple[float, float]] = []
+    cards = writes = unsent = 0.0
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             if sample.name == EVENTS_METRIC and sample.labels.get("topic") in INPUT_TOPICS:
@@ -103,9 +118,16 @@ def parse_scrape(text: str) -> Scrape:
                 outcomes[key] = outcomes.get(key, 0.0) + sample.value
             elif sample.name == LATENCY_METRIC + "_bucket":
                 buckets.append((float(sample.labels["le"]), sample.value))
+            elif sample.name == APPLY_LATENCY_METRIC + "_bucket":
+                applied.append((float(sample.labels["le"]), sample.value))
             elif sample.name == CARDS_METRIC:
                 cards += sample.value
-    return Scrape(outcomes, Histogram(tuple(sorted(buckets))), cards)
+            elif sample.name == STATE_WRITES_METRIC:
+                writes += sample.value
+            elif sample.name == UNSENT_STATES_METRIC:
+                unsent += sample.value
+    return Scrape(outcomes, Histogram(tuple(sorted(buckets))), cards, Histogram(tuple(sorted(applied))), writes,
+                  unsent)
 
 
 def sample_quantile(q: float, values: Sequence[float]) -> float:

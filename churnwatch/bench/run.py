@@ -300,7 +300,7 @@ class BenchRun:
         if throughput and offered > throughput:
             self.echo(f"warning: {offered:,} orders/s is more than the worker's {throughput:,.0f} events/s: "
                       "the latency figures will mostly measure a growing backlog")
-        before = worker.scrape()
+        before = self._states_written(worker)
         with EventProducer(self.settings.kafka, linger_ms=LATENCY_LINGER_MS,
                            client_id="churnwatch-bench") as producer:
             def send(key: str, value: bytes) -> None:
@@ -321,10 +321,26 @@ class BenchRun:
         achieved = sent / offered_for
         self.report.add("latency_rate", "latency phase: offered rate", achieved, "orders/s",
                         f"{sent:,} new orders stamped now, over {offered_for:.1f} s ({source}: "
-                        f"{offered:,}/s), producer linger {LATENCY_LINGER_MS} ms; every order handled "
-                        f"{drain:.1f} s after the last was offered"
-                        + (" (the worker fell behind: the latency includes a backlog)" if drain > 1.0 else ""))
-        self._latency_quantiles(after.latency.minus(before.latency))
+                        f"{offered:,}/s), producer linger {LATENCY_LINGER_MS} ms; every order applied "
+                        f"{drain:.1f} s after the last was offered (the event-time gate holds a live order for "
+                        f"about CHURNWATCH_GATE_GRACE={self.settings.gate_grace:g} s)"
+                        + (" (the worker fell behind: the latency includes a backlog)"
+                           if drain > self.settings.gate_grace + 1.0 else ""))
+        processed, applied = after.latency.minus(before.latency), after.applied.minus(before.applied)
+        self._quantiles("latency", "latency", processed,
+                        f"EVENT-TO-PROCESSED latency (Kafka record timestamp, set at send, to the end of the batch "
+                        f"that took it in, held at the event-time gate or applied), not event-to-alert; "
+                        f"{processed.count:,.0f} records (the orders + the worker's ticks), linear interpolation "
+                        "in the histogram's buckets")
+        self._quantiles("applied", "latency to applied", applied,
+                        f"EVENT-TO-APPLIED latency (Kafka record timestamp to the end of the batch that applied "
+                        f"the order to its customer's state, the event-time gate's hold of about "
+                        f"CHURNWATCH_GATE_GRACE={self.settings.gate_grace:g} s included); {applied.count:,.0f} orders")
+        self.report.add("latency_state_writes_per_order", "latency phase: state writes per order",
+                        self._states_written(worker).state_writes_since(before) / sent, "writes/order",
+                        f"changelog records of customer states per offered order (each changed customer's newest "
+                        f"state is written before each commit, every {self.settings.commit_interval:g} s; "
+                        "counted from a moment with every state written to the next, after the drain)")
         self.report.add("latency_worker_cpu", "latency phase: worker CPU", 100 * worker_cpu / offered_for, "% of a CPU",
                         "user + system time of the worker process (its event loop and the Kafka client's "
                         "threads) over the offered period; near 100% the worker is CPU-bound")
@@ -337,19 +353,29 @@ class BenchRun:
                       "(the bench's producer was starved)")
         self.echo(f"latency: {sent:,} orders at {achieved:,.0f}/s, drained {drain:.1f} s after")
 
-    def _latency_quantiles(self, delta: Histogram) -> None:
+    def _states_written(self, worker: Worker) -> Scrape:
+        """A scrape once the caught-up worker has written every changed state (its next commit
+        does, within a commit interval), so that the state writes between two such scrapes are
+        exactly those of the events in between (a customer staged across the start of a phase
+        and changed in it would count for neither side)."""
+        deadline = time.monotonic() + 2 * self.settings.commit_interval + 5
+        scrape = worker.scrape()
+        while scrape.unsent_states and time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS)
+            scrape = worker.scrape()
+        return scrape
+
+    def _quantiles(self, key: str, label: str, delta: Histogram, what: str) -> None:
+        """p50, p95 and p99 of the observations in `delta` as figures ``<key>_p50_ms`` ...; `what`
+        (what the latency spans) goes into the p50's notes."""
         for q in (0.5, 0.95, 0.99):
             estimate = quantile(q, delta)
             value = None if estimate is None else estimate.seconds * 1000
-            notes = []
-            if q == 0.5:
-                notes.append(f"EVENT-TO-PROCESSED latency (Kafka record timestamp, set at send, to the end of its "
-                             f"batch), not event-to-alert; {delta.count:,.0f} records (the orders + the worker's "
-                             "ticks), linear interpolation in the histogram's buckets")
+            notes = [what] if q == 0.5 else []
             if estimate is not None and estimate.above_top:
                 notes.append(f"in the top (+Inf) bucket: at least {value:,.0f} ms")
             name = f"p{round(q * 100)}"
-            self.report.add(f"latency_{name}_ms", f"latency {name}", value, "ms", "; ".join(notes))
+            self.report.add(f"{key}_{name}_ms", f"{label} {name}", value, "ms", "; ".join(notes))
 
     def memory(self, worker: Worker, idle: int, customers: int, orders: int) -> None:
         used = worker.rss()

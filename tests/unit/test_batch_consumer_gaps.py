@@ -258,19 +258,26 @@ def test_a_batch_waits_while_the_producer_buffer_holds_more_than_a_batch():
     assert consumer.handled == consumer.acked == [10]
 
 
-def test_a_revocation_or_stop_waits_for_the_batch_in_processing():
+def test_a_revocation_or_stop_waits_for_the_batch_in_processing_then_writes_what_is_staged():
     """Faust's `wait_empty` (before it revokes partitions or stops) waits only for records it
-    tracks; a batch still being processed wrote its states after the partitions had moved on."""
-    busy = {"batch": True}
+    tracks; a batch still being processed wrote its states after the partitions had moved on.
+    Once it is done, the staged states are written, before Faust's commit: that batch
+    acknowledges its records after the revocation began, and the commit within the revocation
+    commits them (dropping its states as "revoked" lost events with rocksdb); left to that
+    commit, the write could be skipped (a commit under way makes it a no-op)."""
+    busy, steps = {"batch": True}, []
     consumer = _Handing(lambda generation: True)
     consumer._busy = lambda: busy["batch"]
     consumer._unacked_messages = set()
     consumer.diag = SimpleNamespace(set_flag=lambda flag: None, unset_flag=lambda flag: None)
     consumer.log = SimpleNamespace(dev=lambda *a, **k: None, info=lambda *a, **k: None)
-    committed = []
+
+    async def write_staged():
+        steps.append(("write staged states", busy["batch"]))
 
     async def commit_and_end_transactions():
-        committed.append(busy["batch"])
+        steps.append(("commit", busy["batch"]))
+    consumer._before_commit = write_staged
     consumer.commit_and_end_transactions = commit_and_end_transactions
 
     async def run():
@@ -282,4 +289,63 @@ def test_a_revocation_or_stop_waits_for_the_batch_in_processing():
         return still_waiting
 
     assert asyncio.run(run()) is True
-    assert committed == [False], "Faust's commit follows once the batch is done"
+    assert steps == [("write staged states", False), ("commit", False)], "after the batch, before the commit"
+
+
+class _Committing(BatchingConsumer):
+    """Faust's commit steps recorded in order (choosing the offsets, sending what is attached
+    to them, committing); `before_commit` writes the staged states."""
+
+    def __init__(self, offsets):
+        self.steps, self._offsets = [], offsets
+        self._before_commit = self._write_states
+
+    async def _write_states(self):
+        self.steps.append("write staged states")
+
+    def _filter_committable_offsets(self, tps):
+        self.steps.append("choose offsets")
+        return dict(self._offsets)
+
+    async def _handle_attached(self, commit_offsets):
+        self.steps.append("send attached")
+
+    async def _commit_offsets(self, offsets, start_new_transaction=True):
+        self.steps.append(("commit", offsets))
+        return True
+
+
+def test_the_staged_states_are_written_after_the_offsets_are_chosen_and_before_they_are_committed():
+    """Written before choosing, a batch acknowledged in between would have its offsets committed
+    over states still staged; a crash after that commit would lose its events for good."""
+    consumer = _Committing({ORDERS: 12})
+    assert asyncio.run(consumer._commit_tps([ORDERS], start_new_transaction=True)) is True
+    assert consumer.steps == ["choose offsets", "write staged states", "send attached", ("commit", {ORDERS: 12})]
+
+
+def test_the_staged_states_are_written_at_a_commit_with_nothing_to_commit():
+    """A quiet stream: held events released by the timer change states without new offsets."""
+    consumer = _Committing({})
+    assert asyncio.run(consumer._commit_tps([ORDERS], start_new_transaction=True)) is False
+    assert consumer.steps == ["choose offsets", "write staged states"]
+
+
+def test_a_commit_due_by_count_runs_beside_the_fetch_loop():
+    """Awaited, it held the fetch loop for the whole write of the staged states and the
+    producer's flush (p99 1.8 s at 5,000 orders/s)."""
+    started = []
+
+    class Counting(BatchingConsumer):
+        def __init__(self):
+            self._commit_every, self._n_acked = 10, 10
+
+        async def commit(self, *args, **kwargs):
+            await asyncio.sleep(3600)  # a commit that takes long
+
+        def add_future(self, coro):
+            started.append(coro)
+            coro.close()
+
+    consumer = Counting()
+    asyncio.run(asyncio.wait_for(consumer._maybe_commit(), timeout=5))
+    assert len(started) == 1 and consumer._n_acked == 0

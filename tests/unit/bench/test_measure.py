@@ -137,6 +137,29 @@ def test_the_cards_published_are_read_from_their_counter():
     assert parse_scrape(text).cards_published == 898
 
 
+def _with_states(written: float, unsent: float) -> str:
+    return (SCRAPE + f"# TYPE churnwatch_state_writes counter\nchurnwatch_state_writes_total {written}\n"
+            f"# TYPE churnwatch_unsent_states gauge\nchurnwatch_unsent_states {unsent}\n")
+
+
+def test_state_writes_since_an_earlier_scrape_count_what_is_staged_now_and_not_what_was_staged_then():
+    """States are written before each commit: 300 staged at the start of a phase are written
+    during it (not the phase's doing), 120 staged at its end will be (the phase's doing)."""
+    before, after = parse_scrape(_with_states(1000, 300)), parse_scrape(_with_states(1900, 120))
+    assert (before.state_writes, before.unsent_states) == (1000, 300)
+    assert after.state_writes_since(before) == 900 - 300 + 120
+
+
+def test_the_latency_to_application_is_read_from_its_own_histogram():
+    text = SCRAPE + ("# TYPE churnwatch_apply_latency_seconds histogram\n"
+                     'churnwatch_apply_latency_seconds_bucket{le="2.5"} 3.0\n'
+                     'churnwatch_apply_latency_seconds_bucket{le="+Inf"} 5.0\n'
+                     "churnwatch_apply_latency_seconds_count 5.0\nchurnwatch_apply_latency_seconds_sum 11.0\n")
+    scrape = parse_scrape(text)
+    assert scrape.applied.buckets == ((2.5, 3.0), (math.inf, 5.0))
+    assert scrape.latency.count == 4 and parse_scrape(SCRAPE).applied.count == 0
+
+
 def test_sample_quantiles_interpolate_between_the_nearest_ranks():
     values = [float(v) for v in range(1, 101)]  # 1..100, shuffled order must not matter
     values.reverse()

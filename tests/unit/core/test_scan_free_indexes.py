@@ -72,3 +72,13 @@ def test_tier_counts_follow_the_tiers_on_published_cards():
     for cid, tier in [("a", "A"), ("b", "A"), ("c", "none"), ("a", "B"), ("b", "A")]:
         pipeline.note_tier(cid, tier)
     assert {t: n for t, n in pipeline.tier_counts.items() if n} == {"A": 1, "B": 1, "none": 1}
+
+
+def test_a_customer_with_only_held_events_is_indexed_without_a_new_card_or_summary():
+    pipeline = CustomerPipeline(settings=Settings(), core=CORE, state={}, metrics=None,
+                                board=PopulationBoard(CORE, 6), redis=None, alerts=None, rules=RulesConfig())
+    pipeline.remember("held", 2, card_changed=False)
+    assert pipeline.customers_by_partition == {2: {"held"}}
+    assert pipeline.cards_pending == {} and pipeline.summaries_pending == set()
+    pipeline.remember("held", 2)
+    assert pipeline.cards_pending == {"held": 2} and pipeline.summaries_pending == {2}

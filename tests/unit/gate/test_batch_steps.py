@@ -56,3 +56,34 @@ def test_changed_states_are_grouped_by_partition_in_their_order():
         result.changed[cid] = cid  # stands in for a state
         result.partition_of[cid] = partition
     assert result.changed_by_partition() == {1: [("a", "a"), ("c", "c")], 0: [("b", "b")]}
+
+
+def test_held_only_customers_are_marked_and_applied_events_keep_their_kafka_timestamps():
+    """The worker republishes a changed customer's card unless the batch only held its events
+    (the card shows nothing of them): a live event is held for the gate's grace period and
+    applied by a later batch, and both batches change the state. The latency to application
+    is measured from each event's own Kafka timestamp, also after a hold."""
+    pipeline, now = _pipeline(), 900 * DAY
+    a_first = Record("orders", 0, 0, b"A", encode_event(_order("A", 0, 12)), produced_ms=5_000)
+    b_early = Record("orders", 0, 1, b"B", encode_event(_order("B", 0, 10)), produced_ms=1_000)
+    a_second = Record("orders", 0, 2, b"A", encode_event(_order("A", 1, 13)), produced_ms=5_000)
+
+    def batch(records, vouched_before, wake=()):
+        result = BatchResult()
+        for _ in batch_steps(result, records, pipeline.state.get, now, pipeline.work_for,
+                             lambda p: ([], vouched_before), wake=wake):
+            pass
+        pipeline.state.update(result.changed)
+        return result
+
+    held = batch([a_first, b_early], vouched_before=2_000)  # B was produced before the vouched time
+    assert set(held.changed) == {"A", "B"} and held.only_held == {"A"}
+    assert held.outcomes == {("orders", "processed"): 1}  # B applied: its card changed
+    assert held.applied_produced_ms == [1_000], "the latency to application starts at the Kafka timestamp"
+    both = batch([a_second], vouched_before=4_000)  # nothing new vouched: A's second order is held too
+    assert both.only_held == {"A"} and len(pipeline.state["A"].held) == 2
+    released = batch([], vouched_before=6_000, wake=[0])
+    assert "A" in released.changed and released.only_held == set()  # (B: evaluated at the day boundaries passed)
+    assert released.outcomes == {("orders", "processed"): 2} and pipeline.state["A"].orders == 2
+    assert released.applied_produced_ms == [5_000, 5_000], "held events are measured from their own timestamps"
+    assert pipeline.work_for(0).gate.produced_ms == {}, "nothing kept for events gone"
