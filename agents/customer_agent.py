@@ -293,7 +293,9 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
     batch_turn = asyncio.Lock()
     """One batch at a time: the release timer's batches and the consumer's must not interleave
     while a batch waits for its alerts to be acknowledged (its states are not written yet), and
-    the indexes are not rebuilt in that wait either."""
+    the indexes are not rebuilt in that wait either; the staged states are written in it, never
+    while a batch is half-way (a batch holds it to its end, even when its caller is cancelled:
+    `agents/batch_turn.py`)."""
 
     @pipeline.state.on_recover
     async def on_recover() -> None:
@@ -337,7 +339,7 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
         await handle_or_stop(messages)
 
     async def handle_or_stop(messages: list, wake: list[int] | tuple = ()) -> None:
-        await run_in_turn(batch_turn, lambda: handle_batch_or_stop(messages, wake))  # to its end: see the module
+        await run_in_turn(batch_turn, lambda: handle_batch_or_stop(messages, wake))  # to its end: see agents/batch_turn.py
 
     async def handle_batch_or_stop(messages: list, wake: list[int] | tuple) -> None:
         try:
