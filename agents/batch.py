@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from agents.core.apply import is_late
 from agents.core.config import CoreConfig
@@ -28,9 +28,11 @@ from agents.core.state import CustomerState
 from streams.codec import InvalidEvent, decode, encode_event
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
-    """A Kafka record as the batch step needs it; `topic` is the contract name (no prefix)."""
+class Record(NamedTuple):
+    """A Kafka record as the batch step needs it; `topic` is the contract name (no prefix).
+
+    A named tuple, not a frozen dataclass: one is built per input record, and a frozen
+    dataclass's `__init__` (a `object.__setattr__` per field) cost three times as much."""
 
     topic: str
     partition: int

@@ -19,6 +19,7 @@ from typing import Callable, Iterator
 
 import faust
 import orjson
+from aiokafka.structs import ConsumerRecord
 from kafka.partitioner.default import murmur2
 
 from agents import state_codec
@@ -61,6 +62,22 @@ REBUILD_CHUNK = 20_000
 
 CARD_TIME_SHARE = 0.2
 """The share of each publish interval that card building may take (see `publish_cards`)."""
+
+
+def as_consumer_record(message: faust.types.Message) -> ConsumerRecord:
+    """A Faust message as the batch handler takes records (`streams.batch_consumer`)."""
+    return ConsumerRecord(message.topic, message.partition, message.offset, round(message.timestamp * 1000),
+                          message.timestamp_type, message.key, message.value, message.checksum,
+                          message.serialized_key_size, message.serialized_value_size, message.headers)
+
+
+def faust_event(app: faust.App, record: ConsumerRecord) -> faust.EventT:
+    """A Faust event of a record, for `event_context`: the table's store takes the partition of
+    a write from the current event's message."""
+    message = faust.types.Message(record.topic, record.partition, record.offset, record.timestamp / 1000,
+                                  record.timestamp_type, record.headers, record.key, record.value,
+                                  record.checksum, tp=faust.types.TP(record.topic, record.partition))
+    return faust.Event(app, record.key, record.value, record.headers, message)
 
 
 def partition_of(customer_id: str, partitions: int) -> int:
@@ -333,7 +350,7 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
             consumer.route_batches(source.topics, handle_messages, compacted=[settings.customers_topic],
                                    ready=indexes_ready, busy=batch_turn.locked, before_commit=write_staged)
         async for batch in stream.take_events(settings.batch_size, settings.batch_within):
-            await handle_messages([event.message for event in batch])
+            await handle_messages([as_consumer_record(event.message) for event in batch])
 
     async def handle_messages(messages: list) -> None:
         await handle_or_stop(messages)
@@ -388,11 +405,12 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
 
     async def handle_batch(messages: list, wake: list[int] | tuple = ()) -> None:
         started = time.perf_counter()
-        records = [Record(contract_topic(m.topic), m.partition, m.offset, m.key, m.value, int(m.timestamp * 1000))
+        contract_of = {name: contract_topic(name) for name in {m.topic for m in messages}}
+        records = [Record(contract_of[m.topic], m.partition, m.offset, m.key, m.value, m.timestamp)
                    for m in messages]
         last_of_partition = {m.partition: m for m in messages}
         for partition, m in last_of_partition.items():
-            pipeline.last_event[partition] = faust.Event(app, m.key, m.value, m.headers, m)
+            pipeline.last_event[partition] = faust_event(app, m)
         now_ms = int(time.time() * 1000)
         result = BatchResult()
         for _ in batch_steps(result, records, pipeline.get_state, now_ms, pipeline.work_for,
@@ -431,9 +449,8 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
             clock = pipeline.clock_ms(partition)
             if clock:
                 metrics.event_time_lag.observe(max(0.0, now_ms - clock) / 1000)
-        wall = time.time()
-        observe_all(metrics.event_latency, [max(0.0, wall - m.timestamp) for m in messages])
-        wall_ms = wall * 1000
+        wall_ms = time.time() * 1000
+        observe_all(metrics.event_latency, [max(0.0, wall_ms - m.timestamp) / 1000 for m in messages])
         observe_all(metrics.apply_latency, [max(0.0, wall_ms - produced) / 1000 for produced in result.applied_produced_ms])
 
     @app.timer(0.1, name="release-vouched")

@@ -40,15 +40,18 @@ import logging
 import time
 from typing import Awaitable, Callable, Iterable
 
-from aiokafka.structs import TopicPartition
+from aiokafka.structs import ConsumerRecord, TopicPartition
+from mode.utils.futures import notify
 
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.exceptions import ProducerSendError
-from faust.types import Message, ServiceT
+from faust.types import TP, Message, ServiceT
+from faust.types.tuples import ack_lock
 
 from streams.changelog_batch import BatchRecovery, batch_recovery
 
-BatchHandler = Callable[[list[Message]], Awaitable[None]]
+BatchHandler = Callable[[list[ConsumerRecord]], Awaitable[None]]
+"""Takes a fetch's input records as aiokafka returned them (`timestamp` in ms)."""
 BeforeCommit = Callable[[], Awaitable[None]]
 
 log = logging.getLogger(__name__)
@@ -339,65 +342,120 @@ class BatchingConsumer(faust_aiokafka.Consumer):
     async def _read_one_fetch(self) -> None:
         """Faust's loop body for one `getmany`, with the batch path for the input topics.
 
-        The generation is the one the records were fetched in (`message.generation_id`), not
-        the one before `getmany` waited: a rebalance and its seek can complete during that wait
-        (the successor of a killed worker is assigned twice within seconds), and records
-        fetched after the seek, held back or dropped as "older generation", were never read
-        again: the fetcher had moved past them and no seek followed (found by the one-SIGKILL
-        card test: cards stuck a dozen events behind)."""
-        read_offset = self._read_offset
-        acks_enabled_for = self.app.topics.acks_enabled_for
+        The input topics' records are taken a partition at a time, as aiokafka returned them:
+        Faust's `getmany` makes a `Message` of every record and hands them out one by one from
+        an async generator, and its `ack` takes a lock and four lookups per record; with the
+        handler's own copy of each record that was about a tenth of the worker's time in the
+        throughput phase of `churnwatch bench` (py-spy). A partition's records of one fetch
+        have contiguous offsets except across a gap, so the checks below look at the first
+        record, and record by record only at a partition whose offsets jump. Other topics
+        (the changelogs, Faust's own) keep Faust's per-record path.
+
+        The generation is the one the records were fetched in (the one when `getmany`'s wait
+        returned), not the one before the wait: a rebalance and its seek can complete during
+        that wait (the successor of a killed worker is assigned twice within seconds), and
+        records fetched after the seek, held back or dropped as "older generation", were never
+        read again: the fetcher had moved past them and no seek followed (found by the
+        one-SIGKILL card test: cards stuck a dozen events behind)."""
         recovery = batch_recovery(self.app)
         changelog_topics = recovery.tables.changelog_topics if recovery is not None else frozenset()
-        records = self.getmany(timeout=1.0)
+        fetched = await self._fetch_partitions(timeout=1.0)
         await self.sleep(0)
-        if self.should_stop:
+        if fetched is None or self.should_stop:
             return
-        batch: list[Message] = []
+        generation, partitions = fetched
+        if self._delivered is None or generation != self._delivered_generation:
+            self._delivered, self._delivered_generation = {}, generation
+        delivered = self._delivered
+        batch: list[tuple[TP, list[ConsumerRecord]]] = []
         changelog: list[Message] = []
         collected: dict = {}
-        reseeking: set = set()
-        generation: int | None = None
-        delivered: dict = {}
-        async for tp, message in records:
-            if generation is None:
-                generation = message.generation_id
-                if self._delivered is None or generation != self._delivered_generation:
-                    self._delivered, self._delivered_generation = {}, generation
-                delivered = self._delivered
-            offset = message.offset
-            last = read_offset[tp]
-            if last is not None and offset < last:
-                continue  # delivered before (Faust's own duplicate check)
-            if tp in reseeking:
+        for tp, records in partitions:
+            if self.app.consumer_generation_id != generation or not self.flow_active:
+                break  # as Faust's `getmany`: the rest is read again after the rebalance's seek
+            if tp.topic in self._batch_topics:
+                taken = await self._take_input(tp, records, generation, collected)
+                if taken:
+                    batch.append((tp, taken))
                 continue
-            if tp.topic in self._batch_topics:
-                if self._seeked_generation != generation:
-                    continue  # fetched before this generation's seek: read again after it
-                expected = self._skipped_to(tp, offset, collected)
-                if expected is not None:
-                    log.warning("%s: records %d..%d were skipped by the fetch loop; reading them again",
-                                tp, expected, offset - 1)
-                    reseeking.add(tp)
-                    await self.seek(tp, expected)
-                    continue
-                collected[tp] = offset
-            if last and offset - last > 1 and acks_enabled_for(message.topic):
-                await self._add_gap(tp, last + 1, offset)
-            if tp.topic in self._batch_topics:
-                batch.append(message)
-            elif tp.topic in changelog_topics:
-                changelog.append(message)
-            else:
-                await self._maybe_commit()
-                await self.wait_first(self.callback(message), self.suspend_flow.wait())
-                delivered[tp] = offset
-            read_offset[tp] = offset
+            last = self._read_offset[tp]
+            for record in records:
+                if self.app.consumer_generation_id != generation or not self.flow_active:
+                    break
+                offset = record.offset
+                if last is not None and offset < last:
+                    continue  # delivered before (Faust's own duplicate check)
+                message = self._to_message(tp, record)
+                if last and offset - last > 1 and self.app.topics.acks_enabled_for(tp.topic):
+                    await self._add_gap(tp, last + 1, offset)
+                if tp.topic in changelog_topics:
+                    changelog.append(message)
+                else:
+                    await self._maybe_commit()
+                    await self.wait_first(self.callback(message), self.suspend_flow.wait())
+                    delivered[tp] = offset
+                self._read_offset[tp] = last = offset
         self._fetch_returned_at = time.monotonic()
         if changelog:
             await self._apply_changelog(recovery, changelog, generation)
         if batch:
             await self._handle_batch(batch, generation, delivered)
+
+    async def _fetch_partitions(self, timeout: float) -> tuple[int, list[tuple[TP, list[ConsumerRecord]]]] | None:
+        """Faust's `getmany` without the per-record messages: (generation, [(tp, records)]) of
+        the partitions it would hand out records of, or None (nothing, or stopping). Like it,
+        this seeks back to the committed offsets when it finds the flow stopped."""
+        fetched, active = await self._wait_next_records(timeout)
+        generation = self.app.consumer_generation_id
+        if fetched is None or self.should_stop:
+            return None
+        if not self.flow_active:
+            try:
+                await self.perform_seek()
+            except Exception as exc:  # noqa: BLE001 - as Faust's getmany: the next fetch tries again
+                log.warning("exception performing seek when flow not active %r", exc)
+            return None
+        buffered = self._buffered_partitions
+        track_end_offset = self.app.monitor.track_tp_end_offset
+        partitions = []
+        for tp, records in fetched.items():
+            if records and (active is None or tp in active or tp in buffered):
+                track_end_offset(tp, self.highwater(tp))
+                partitions.append((tp, records))
+        return generation, partitions
+
+    async def _take_input(self, tp: TP, records: list[ConsumerRecord], generation: int,
+                          collected: dict) -> list[ConsumerRecord]:
+        """The records of an input partition to hand to the batch handler; sets `collected[tp]`
+        and the read offset to the last of them. Seeks back instead when the fetch skipped
+        records (see `_skipped_to`)."""
+        last = self._read_offset[tp]
+        if last is not None and records[0].offset < last:
+            records = [r for r in records if r.offset >= last]  # delivered before (Faust's own check)
+            if not records:
+                return []
+        if self._seeked_generation != generation:
+            return []  # fetched before this generation's seek: read again after it
+        if records[-1].offset - records[0].offset == len(records) - 1:
+            checked = records[:1]  # contiguous: the first record is the only one that can jump
+        else:
+            checked = records
+        acks = self.app.topics.acks_enabled_for(tp.topic)
+        for n, record in enumerate(checked):
+            offset = record.offset
+            expected = self._skipped_to(tp, offset, collected)
+            if expected is not None:
+                log.warning("%s: records %d..%d were skipped by the fetch loop; reading them again",
+                            tp, expected, offset - 1)
+                await self.seek(tp, expected)
+                records = records[:n]
+                break
+            if acks and last and offset - last > 1:
+                await self._add_gap(tp, last + 1, offset)
+            collected[tp] = last = offset
+        if records:
+            collected[tp] = self._read_offset[tp] = records[-1].offset
+        return records
 
     async def _apply_changelog(self, recovery: BatchRecovery, changelog: list[Message],
                                generation: int | None) -> None:
@@ -434,7 +492,8 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         while buffer.size > limit and not self.should_stop:
             await asyncio.sleep(PRODUCER_POLL_SECONDS)
 
-    async def _handle_batch(self, batch: list[Message], generation: int, delivered: dict) -> None:
+    async def _handle_batch(self, batch: list[tuple[TP, list[ConsumerRecord]]], generation: int,
+                            delivered: dict) -> None:
         await self._maybe_commit()
         if not self.app.flow_control.is_active():
             # A rebalance or a stop suspended the flow: these partitions are read again from the
@@ -456,16 +515,30 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         # handler: a timer running while the batch was collected or waiting would otherwise
         # see its partitions read to their end without their records (found by the two-worker
         # card test: orders dead-lettered as late).
-        for message in batch:
-            delivered[message.tp] = message.offset
+        for tp, records in batch:
+            delivered[tp] = records[-1].offset
         self._batch_started_at = time.monotonic()
         try:
-            await self._batch_handler(batch)
+            await self._batch_handler([record for _, records in batch for record in records])
         finally:
             self._batch_started_at = None
-        ack = self.ack
-        for message in batch:
-            ack(message)
+        for tp, records in batch:
+            self._ack_records(tp, records)
+
+    def _ack_records(self, tp: TP, records: list[ConsumerRecord]) -> None:
+        """Faust's `ack` (which lets `commit` commit the offsets) for a partition's handled
+        records at once; records at or past the committed offset that are not acked yet."""
+        if not self.app.topics.acks_enabled_for(tp.topic):
+            return
+        with ack_lock:
+            committed = self._committed_offset[tp]
+            acked_index = self._acked_index[tp]
+            offsets = [r.offset for r in records
+                       if (committed is None or r.offset >= committed) and r.offset not in acked_index]
+            acked_index.update(offsets)
+            self._acked[tp].extend(offsets)
+            self._n_acked += len(offsets)
+            notify(self._waiting_for_ack)
 
 
 class BatchingTransport(faust_aiokafka.Transport):

@@ -50,25 +50,41 @@ def test_what_was_handed_out_in_this_generation_sets_the_next_offset_expected():
 class _OneFetch(BatchingConsumer):
     """`_read_one_fetch` over a scripted fetch; the batch handed on is kept, not handled."""
 
-    should_stop = False
+    should_stop, flow_active = False, True
 
     def __init__(self, fetch):
         self.app = SimpleNamespace(consumer_generation_id=4, topics=SimpleNamespace(acks_enabled_for=lambda topic: True),
-                                   tables=None)
+                                   tables=None, monitor=SimpleNamespace(track_tp_end_offset=lambda tp, offset: None))
         self._batch_topics = self._contiguous_topics = frozenset({"orders"})
         self._confirmed_gaps, self._committed_offset = {}, {ORDERS: 10}
         self._read_offset = defaultdict(lambda: None, {ORDERS: 10})
         self._seeked_generation, self._delivered, self._delivered_generation = 4, None, None
-        self._fetch, self.handed_on = fetch, []
+        self._buffered_partitions = set()
+        self._fetch, self.handed_on, self.sought, self.gaps = fetch, [], [], []
 
-    def getmany(self, timeout):
-        return self._fetch(self)
+    async def _wait_next_records(self, timeout):
+        return await self._fetch(self), None
+
+    def highwater(self, tp):
+        return None
 
     async def sleep(self, seconds):
         return None
 
+    async def seek(self, tp, offset):
+        self.sought.append((tp, offset))
+
+    async def _add_gap(self, tp, start, end):
+        self.gaps.append((start, end))
+
     async def _handle_batch(self, batch, generation, delivered):
-        self.handed_on.append((generation, [m.offset for m in batch]))
+        self.handed_on.append((generation, [(tp, [r.offset for r in records]) for tp, records in batch]))
+        for tp, records in batch:  # as the real one does once the batch counts as read
+            delivered[tp] = records[-1].offset
+
+
+def _records(*offsets):
+    return [SimpleNamespace(offset=offset, topic="orders") for offset in offsets]
 
 
 def test_records_fetched_after_a_rebalance_and_its_seek_during_the_wait_are_handed_on():
@@ -77,22 +93,60 @@ def test_records_fetched_after_a_rebalance_and_its_seek_during_the_wait_are_hand
     generation; taking them for the old one dropped them with nothing to read them again."""
     async def rebalanced_while_waiting(consumer):
         consumer.app.consumer_generation_id = consumer._seeked_generation = 5
-        for offset in (10, 11):
-            yield ORDERS, SimpleNamespace(offset=offset, topic="orders", generation_id=5)
+        return {ORDERS: _records(10, 11)}
 
     consumer = _OneFetch(rebalanced_while_waiting)
     asyncio.run(consumer._read_one_fetch())
-    assert consumer.handed_on == [(5, [10, 11])]
+    assert consumer.handed_on == [(5, [(ORDERS, [10, 11])])]
 
 
 def test_records_fetched_before_the_generations_seek_are_held_back_for_it():
     async def fetched_before_the_seek(consumer):
         consumer.app.consumer_generation_id = 5
-        yield ORDERS, SimpleNamespace(offset=30, topic="orders", generation_id=5)
+        return {ORDERS: _records(30)}
 
     consumer = _OneFetch(fetched_before_the_seek)
     asyncio.run(consumer._read_one_fetch())
     assert consumer.handed_on == [], "the seek to the committed offset reads them again"
+
+
+def test_a_partitions_contiguous_records_are_handed_on_at_once_and_count_as_read():
+    async def fetch(consumer):
+        return {ORDERS: _records(9, 10, 11, 12)}
+
+    consumer = _OneFetch(fetch)
+    asyncio.run(consumer._read_one_fetch())
+    assert consumer.handed_on == [(4, [(ORDERS, [10, 11, 12])])], "9 was read before"
+    assert consumer._read_offset[ORDERS] == 12 and consumer.sought == consumer.gaps == []
+
+
+def test_records_skipped_by_the_fetch_loop_in_the_middle_of_a_fetch_are_read_again():
+    """Only the records before the jump are handed on, and the partition is sought back to the
+    first one skipped; the same jump seen again is a real gap (transaction markers)."""
+    async def fetch(consumer):
+        return {ORDERS: _records(10, 11, 15, 16)}
+
+    consumer = _OneFetch(fetch)
+    asyncio.run(consumer._read_one_fetch())
+    assert consumer.handed_on == [(4, [(ORDERS, [10, 11])])]
+    assert consumer.sought == [(ORDERS, 12)] and consumer._read_offset[ORDERS] == 11
+
+    async def after_the_seek(consumer):  # 12..14 are not in the log
+        return {ORDERS: _records(15, 16)}
+    consumer._fetch = after_the_seek
+    asyncio.run(consumer._read_one_fetch())
+    assert consumer.handed_on[-1] == (4, [(ORDERS, [15, 16])]) and consumer.sought == [(ORDERS, 12)]
+    assert consumer.gaps == [(12, 15)], "acknowledged as a gap, so that the commit can pass it"
+
+
+def test_the_first_record_of_a_fetch_past_the_next_offset_is_sought_back_to():
+    async def fetch(consumer):
+        return {ORDERS: _records(20, 21)}
+
+    consumer = _OneFetch(fetch)
+    consumer._delivered, consumer._delivered_generation = {ORDERS: 14}, 4
+    asyncio.run(consumer._read_one_fetch())
+    assert consumer.handed_on == [] and consumer.sought == [(ORDERS, 15)]
 
 
 class _Handing(BatchingConsumer):
@@ -114,14 +168,14 @@ class _Handing(BatchingConsumer):
         self._commit_every, self._ready, self.handled, self.acked = None, ready, [], []
 
         async def handler(batch):
-            self.handled += [m.offset for m in batch]
+            self.handled += [r.offset for r in batch]
         self._batch_handler = handler
 
     async def sleep(self, seconds):
         await asyncio.sleep(0)
 
-    def ack(self, message):
-        self.acked.append(message.offset)
+    def _ack_records(self, tp, records):
+        self.acked += [r.offset for r in records]
 
 
 def test_a_batch_waits_until_the_indexes_of_its_generation_are_rebuilt():
@@ -129,7 +183,7 @@ def test_a_batch_waits_until_the_indexes_of_its_generation_are_rebuilt():
     the indexes of before the rebuild left held events no gate knew of (cards stuck behind)."""
     indexed = {"generation": 4}
     consumer = _Handing(lambda generation: indexed["generation"] == generation)
-    batch = [SimpleNamespace(tp=ORDERS, offset=10)]
+    batch = [(ORDERS, _records(10))]
 
     async def run():
         waiting = asyncio.ensure_future(consumer._handle_batch(batch, 5, {}))
@@ -145,7 +199,7 @@ def test_a_batch_waits_until_the_indexes_of_its_generation_are_rebuilt():
 
 def test_a_batch_whose_generation_ends_while_it_waits_is_dropped_unacked():
     consumer = _Handing(lambda generation: False)
-    batch = [SimpleNamespace(tp=ORDERS, offset=10)]
+    batch = [(ORDERS, _records(10))]
 
     async def run():
         waiting = asyncio.ensure_future(consumer._handle_batch(batch, 5, {}))
@@ -163,7 +217,7 @@ def test_a_batch_fetched_while_the_changelog_is_read_is_dropped_unacked_instead_
     The seek that ends the recovery reads the records again."""
     consumer = _Handing(lambda generation: False)
     consumer.app.in_recovery = True
-    asyncio.run(asyncio.wait_for(consumer._handle_batch([SimpleNamespace(tp=ORDERS, offset=10)], 5, {}), 5))
+    asyncio.run(asyncio.wait_for(consumer._handle_batch([(ORDERS, _records(10))], 5, {}), 5))
     assert consumer.handled == consumer.acked == []
 
 
@@ -172,7 +226,7 @@ def test_a_batch_fetched_when_a_stop_or_rebalance_suspended_the_flow_is_dropped_
     the stopping worker alive until it was SIGKILLed."""
     consumer = _Handing(lambda generation: True)
     consumer.flow["active"] = False
-    asyncio.run(asyncio.wait_for(consumer._handle_batch([SimpleNamespace(tp=ORDERS, offset=10)], 5, {}), 5))
+    asyncio.run(asyncio.wait_for(consumer._handle_batch([(ORDERS, _records(10))], 5, {}), 5))
     assert consumer.handled == consumer.acked == []
 
 
@@ -246,7 +300,7 @@ def test_a_batch_waits_while_the_producer_buffer_holds_more_than_a_batch():
     consumer.buffer.size = 1001
 
     async def run():
-        waiting = asyncio.ensure_future(consumer._handle_batch([SimpleNamespace(tp=ORDERS, offset=10)], 5, {}))
+        waiting = asyncio.ensure_future(consumer._handle_batch([(ORDERS, _records(10))], 5, {}))
         for _ in range(5):
             await asyncio.sleep(0.01)
         held = list(consumer.handled)
@@ -349,3 +403,14 @@ def test_a_commit_due_by_count_runs_beside_the_fetch_loop():
     consumer = Counting()
     asyncio.run(asyncio.wait_for(consumer._maybe_commit(), timeout=5))
     assert len(started) == 1 and consumer._n_acked == 0
+
+
+def test_a_handled_partitions_records_are_acknowledged_once_each_from_the_committed_offset_on():
+    """What Faust's `ack` does per record, for a partition at once: the commit then passes them."""
+    consumer = _consumer(committed=10)
+    consumer.app.topics = SimpleNamespace(acks_enabled_for=lambda topic: True)
+    consumer._acked, consumer._acked_index = defaultdict(list), defaultdict(set)
+    consumer._n_acked, consumer._waiting_for_ack = 0, None
+    consumer._ack_records(ORDERS, _records(9, 10, 11))
+    consumer._ack_records(ORDERS, _records(11, 12))
+    assert consumer._acked[ORDERS] == [10, 11, 12] and consumer._n_acked == 3
