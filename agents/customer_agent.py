@@ -307,6 +307,9 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
     def contract_topic(name: str) -> str:
         return name[len(prefix):] if prefix and name.startswith(prefix) else name
 
+    contract_names = {real: contract_topic(real) for real in source.topics}
+    """Real (prefixed) name -> contract name of every topic a batch's records come from."""
+
     batch_turn = asyncio.Lock()
     """One batch at a time: the release timer's batches and the consumer's must not interleave
     while a batch waits for its alerts to be acknowledged (its states are not written yet), and
@@ -405,8 +408,7 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
 
     async def handle_batch(messages: list, wake: list[int] | tuple = ()) -> None:
         started = time.perf_counter()
-        contract_of = {name: contract_topic(name) for name in {m.topic for m in messages}}
-        records = [Record(contract_of[m.topic], m.partition, m.offset, m.key, m.value, m.timestamp)
+        records = [Record(contract_names[m.topic], m.partition, m.offset, m.key, m.value, m.timestamp)
                    for m in messages]
         last_of_partition = {m.partition: m for m in messages}
         for partition, m in last_of_partition.items():
