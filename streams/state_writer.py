@@ -63,6 +63,7 @@ MAX_UNSENT = 20_000
 rocksdb a staged state is held decoded (a few KB of Python objects), and a million customers
 changing within a commit interval would otherwise all be held at once."""
 
+
 class StateWriter:
     """Writes customer states of one table straight to its store and changelog (see the module)."""
 
