@@ -58,9 +58,9 @@ class BatchResult:
     """Customer id -> its partition (the table write goes to the same changelog partition)."""
     only_held: set[str] = field(default_factory=set)
     """Customers of `changed` whose only change is events held at the gate: their card is what
-    it was (held events count nowhere on it), so it need not go out again. Live, every event
-    is held for the gate's grace period and applied by a later batch; publishing the unchanged
-    card at the hold as well doubled the cards sent."""
+    it was (held events count nowhere on it), so it need not go out again. A held event is
+    applied by a later batch (a backlog's, or live in the first grace period of a day);
+    publishing the unchanged card at the hold as well doubled the cards sent."""
     dead_letters: list[DeadLetter] = field(default_factory=list)
     outcomes: Counter = field(default_factory=Counter)
     """(topic, outcome) -> count, outcome in processed, invalid, duplicate, late."""

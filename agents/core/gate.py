@@ -7,12 +7,13 @@ overdue, a customer would look silent, and alerts would depend on fetch timing. 
 every timed event until each input topic has passed its time (the watermark is the minimum,
 over the topics that still have unread records, of the newest time read from each), then
 releases what it held in (occurred_at, topic, offset) order. A topic that is fully read does not
-hold the watermark back, so in live operation events pass straight through.
+hold the watermark back.
 
 Held events are stored in the customer's own state (`CustomerState.held`), which is written to
 the changelog with the rest of the state, so a crash loses nothing the consumer has committed.
 An event at or before the watermark is not held: it is applied at once (late but allowed,
-within the core's lateness bound) and cannot change an evaluation already made.
+within the core's lateness bound) and cannot change an evaluation already made. Nor is a live
+event of the watermark's own day (below).
 
 "Read to its end" only speaks for what had reached the broker when the consumer last fetched.
 While a history is produced *into a running worker* (a replay, a backfill), one producer sends
@@ -22,9 +23,21 @@ payments of dates it has already sent orders for. So a topic read to its end vou
 events *produced* (Kafka record timestamp) at least a grace period before its last fetch: the
 watermark is capped at the newest held event time so vouched for (`advance(..., vouched_before_ms)`).
 A producer sends in event-time order (a backfill) or close to real time (live systems), so
-everything of that topic older than those events has been read. The cost is about the grace
-period of latency in live operation; a history read from the log (a restart, a backlog) was
-produced long ago and passes at once.
+everything of that topic older than those events has been read. A history read from the log
+(a restart, a backlog) was produced long ago and passes at once.
+
+Live events do not wait for that grace: an event of the watermark's own UTC day passes at once
+(`admit`). Rules are evaluated only at midnights of event time (`agents.core.engine`), and the
+next one is evaluated only once the watermark has passed it, so an event before it is seen by
+the same evaluation whether it waited or not; the card shows it a grace period sooner. Within a
+day events then apply in arrival order, not time order. That changes no state: orders, payments
+and complaints touch separate parts of it, and within a topic a partition's records arrive in
+the order they were sent (only a producer that sends one invoice's or one complaint's events of
+a day out of time order gets them applied in the order it sent them). Two exceptions still wait for the watermark: every event
+while the partition's profiles are unread (as above), and an invoice without its own due date
+for a customer whose profile has not arrived (the profile's payment terms set that date when the
+invoice is applied). What still waits the grace: events of the first grace period after a UTC
+midnight, until the watermark has crossed it.
 """
 
 from __future__ import annotations
@@ -33,8 +46,9 @@ import heapq
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from agents.core.events import TimedEvent
+from agents.core.events import Payment, TimedEvent
 from agents.core.state import CustomerState, RecoveryFacts
+from agents.core.timeutil import DAY_MS
 
 TIMED_TOPICS = ("orders", "payments", "complaints")
 TOPIC_RANK = {topic: rank for rank, topic in enumerate(TIMED_TOPICS)}
@@ -66,6 +80,8 @@ class EventTimeGate:
     """Heap of (oldest held time, customer id); may hold stale entries, checked on pop."""
     _unvouched: list[tuple[int, int]] = field(default_factory=list)
     """Heap of (produced ms, occurred ms) of held events not yet vouched for."""
+    profiles_unread: bool = True
+    """The partition's profile topic had unread records at the last `advance` (or none ran yet)."""
     produced_ms: dict[tuple[int, int], int] = field(default_factory=dict)
     """(topic rank, offset) -> Kafka record timestamp of each event held since this gate was
     built, taken off when the event leaves: the latency to its application is measured from it
@@ -77,7 +93,9 @@ class EventTimeGate:
         occurred = event.occurred_ms
         if occurred > self.newest_read.get(topic, -1):
             self.newest_read[topic] = occurred
-        if self.watermark_ms is not None and occurred <= self.watermark_ms:
+        watermark = self.watermark_ms
+        if watermark is not None and (occurred <= watermark or (
+                occurred // DAY_MS == watermark // DAY_MS and self._may_pass_within_day(event, state))):
             return False
         held = state.held
         oldest = held[0][0] if held else None
@@ -91,11 +109,20 @@ class EventTimeGate:
         heapq.heappush(self._unvouched, (produced_ms, occurred))
         return True
 
+    def _may_pass_within_day(self, event: TimedEvent, state: CustomerState) -> bool:
+        """Whether an event of the watermark's own day may be applied before the watermark
+        reaches it (see the module docstring): not while the partition's profiles are unread,
+        and not an invoice whose due date the customer's profile, not there yet, will decide."""
+        if self.profiles_unread:
+            return False
+        return state.has_profile or type(event) is not Payment or event.kind != "invoice" or event.due_ms is not None
+
     def advance(self, topics_with_unread: Iterable[str], vouched_before_ms: int | None = None) -> int | None:
         """Move the watermark to what every topic with unread records has passed and, when some
         topic is read to its end, to no more than what the events produced before
         `vouched_before_ms` reach (None: no such limit is known)."""
         pending = set(topics_with_unread)
+        self.profiles_unread = PROFILE_TOPIC in pending
         if PROFILE_TOPIC in pending or any(t not in self.newest_read for t in pending):
             return self.watermark_ms  # unread profiles, or a topic with a backlog we have not seen yet
         if pending:

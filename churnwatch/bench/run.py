@@ -322,8 +322,9 @@ class BenchRun:
         self.report.add("latency_rate", "latency phase: offered rate", achieved, "orders/s",
                         f"{sent:,} new orders stamped now, over {offered_for:.1f} s ({source}: "
                         f"{offered:,}/s), producer linger {LATENCY_LINGER_MS} ms; every order applied "
-                        f"{drain:.1f} s after the last was offered (the event-time gate holds a live order for "
-                        f"about CHURNWATCH_GATE_GRACE={self.settings.gate_grace:g} s)"
+                        f"{drain:.1f} s after the last was offered (the event-time gate holds the live orders of "
+                        f"the first CHURNWATCH_GATE_GRACE={self.settings.gate_grace:g} s of a UTC day for about that "
+                        "long, and the others not at all)"
                         + (" (the worker fell behind: the latency includes a backlog)"
                            if drain > self.settings.gate_grace + 1.0 else ""))
         processed, applied = after.latency.minus(before.latency), after.applied.minus(before.applied)
@@ -334,8 +335,9 @@ class BenchRun:
                         "in the histogram's buckets")
         self._quantiles("applied", "latency to applied", applied,
                         f"EVENT-TO-APPLIED latency (Kafka record timestamp to the end of the batch that applied "
-                        f"the order to its customer's state, the event-time gate's hold of about "
-                        f"CHURNWATCH_GATE_GRACE={self.settings.gate_grace:g} s included); {applied.count:,.0f} orders")
+                        f"the order to its customer's state, any hold at the event-time gate included: about "
+                        f"CHURNWATCH_GATE_GRACE={self.settings.gate_grace:g} s for an order of the first "
+                        f"{self.settings.gate_grace:g} s of a UTC day); {applied.count:,.0f} orders")
         self.report.add("latency_state_writes_per_order", "latency phase: state writes per order",
                         self._states_written(worker).state_writes_since(before) / sent, "writes/order",
                         f"changelog records of customer states per offered order (each changed customer's newest "
