@@ -7,8 +7,10 @@ Order (each phase measures one thing, on a machine as calm as the bench can make
 4. throughput: a real worker started on the backlog, timed from its /readyz 200 (start-up and
    group join excluded; partitions assigned) until every order is handled, by polling /metrics;
 5. latency: the caught-up worker is offered R new orders/s (default: a share of the throughput
-   just measured) for S seconds; quantiles of ``churnwatch_processing_latency_seconds`` over
-   exactly that interval (bucket deltas);
+   just measured) for S seconds, after an unmeasured warm-up at the same rate for the gate's
+   grace + 1 s (it takes the partitions' clocks from the history's last day to today);
+   quantiles of ``churnwatch_processing_latency_seconds`` and ``churnwatch_apply_latency_seconds``
+   over exactly those S seconds (bucket deltas);
 6. memory: the worker's RSS now, minus the idle worker's, per 100,000 customers;
 7. recovery: the worker is stopped (SIGTERM) and a new one joins the same group with an empty
    data dir; timed from process start until /readyz answers 200 and sample cards are complete;
@@ -61,6 +63,8 @@ IDLE_SETTLE_SECONDS = 3.0
 SAMPLE_CARDS = 30
 LATENCY_LINGER_MS = 5
 """Producer linger in the latency phase: part of what is measured, so kept small."""
+WARM_UP_EXTRA_SECONDS = 1.0
+"""The latency phase's unmeasured warm-up lasts the gate's grace plus this (see `latency`)."""
 AUTO_RATE_SHARE = 0.25
 """Without --rate, the latency phase offers this share of the catch-up throughput measured before.
 Live traffic comes in small batches, which cost more per event than a backlog's full ones, so the
@@ -296,32 +300,40 @@ class BenchRun:
         throughput = self.report.value("churnwatch_events_per_s")
         offered = p.rate or max(1, int(throughput * AUTO_RATE_SHARE))
         source = "--rate" if p.rate else f"{AUTO_RATE_SHARE:.0%} of the measured throughput"
-        self.report.parameters.update(rate=offered, rate_source=source)
+        warm_up_seconds = self.settings.gate_grace + WARM_UP_EXTRA_SECONDS
+        self.report.parameters.update(rate=offered, rate_source=source, warm_up_seconds=warm_up_seconds)
         if throughput and offered > throughput:
             self.echo(f"warning: {offered:,} orders/s is more than the worker's {throughput:,.0f} events/s: "
                       "the latency figures will mostly measure a growing backlog")
-        before = self._states_written(worker)
         with EventProducer(self.settings.kafka, linger_ms=LATENCY_LINGER_MS,
                            client_id="churnwatch-bench") as producer:
             def send(key: str, value: bytes) -> None:
                 live_counts[key] += 1
                 producer.send(self.settings.orders_topic, key, value)
 
+            live = live_orders(workload.orders, lambda: int(time.time() * 1000))
+            warm = produce_paced(live, send, offered, warm_up_seconds)
+            producer.flush()
+            self._wait_handled([worker], p.orders + warm)
+            before = self._states_written(worker)
             started = time.monotonic()
             cpu_before = (_own_cpu_seconds(), worker.cpu_seconds())
-            sent = produce_paced(live_orders(workload.orders, lambda: int(time.time() * 1000)), send,
-                                 offered, p.latency_seconds)
+            sent = produce_paced(live, send, offered, p.latency_seconds)
             offered_for = time.monotonic() - started
             producer_cpu, worker_cpu = (after - before for after, before in
                                         zip((_own_cpu_seconds(), worker.cpu_seconds()), cpu_before))
-        drained_at, _ = self._wait_handled([worker], p.orders + sent)[-1]
+        drained_at, _ = self._wait_handled([worker], p.orders + warm + sent)[-1]
         after = worker.scrape()
         drain = max(0.0, drained_at - (started + offered_for))
-        self._note_unprocessed(after, p.orders + sent)
+        self._note_unprocessed(after, p.orders + warm + sent)
         achieved = sent / offered_for
         self.report.add("latency_rate", "latency phase: offered rate", achieved, "orders/s",
                         f"{sent:,} new orders stamped now, over {offered_for:.1f} s ({source}: "
-                        f"{offered:,}/s), producer linger {LATENCY_LINGER_MS} ms; every order applied "
+                        f"{offered:,}/s), after a warm-up of {warm:,} orders over {warm_up_seconds:g} s at the "
+                        "same rate, not measured (the first live orders move every partition's event-time clock "
+                        "from the history's last day to today, and the gate holds the orders of a new day's "
+                        "first grace period; live, that is the first seconds after each UTC midnight); "
+                        f"producer linger {LATENCY_LINGER_MS} ms; every order applied "
                         f"{drain:.1f} s after the last was offered (the event-time gate holds the live orders of "
                         f"the first CHURNWATCH_GATE_GRACE={self.settings.gate_grace:g} s of a UTC day for about that "
                         "long, and the others not at all)"

@@ -29,8 +29,10 @@ def test_a_small_full_bench_reports_every_figure_and_cleans_up(test_stack):
         values["churnwatch_events_per_s"] / values["baseline_events_per_s"])
     assert RATE * 0.8 <= values["latency_rate"] <= RATE * 1.05
     assert values["latency_p50_ms"] <= values["latency_p95_ms"] <= values["latency_p99_ms"]
-    # An order is applied when it is taken in, or later: after the event-time gate's hold.
-    assert values["latency_p50_ms"] <= values["applied_p50_ms"] <= values["applied_p99_ms"]
+    # Live orders are mostly applied by the batch that takes them in (the gate holds only a new
+    # day's first grace period: here the unmeasured warm-up, which moves the clocks to today).
+    assert 0 < values["applied_p50_ms"] <= values["applied_p95_ms"] <= values["applied_p99_ms"]
+    assert report.parameters["warm_up_seconds"] == settings.gate_grace + 1
     # The worker's and the producer's share of a CPU: measured from /proc and getrusage, so not
     # above what the machine has.
     assert values["latency_worker_cpu"] <= 100 * report.machine["nproc"]
@@ -39,7 +41,7 @@ def test_a_small_full_bench_reports_every_figure_and_cleans_up(test_stack):
     # applied); a customer's changes within a commit interval make one write.
     assert 0 < values["latency_state_writes_per_order"] <= 2
     notes = {figure.key: figure.notes for figure in report.figures}
-    assert "every order applied" in notes["latency_rate"]
+    assert "every order applied" in notes["latency_rate"] and "warm-up" in notes["latency_rate"]
     # Two workers of a new group joined while events flowed and handled every one (the phase
     # waits for that); so few orders mostly go while the group forms, so the rate may be left out.
     assert values["scale_out_events_per_s"] is None and "not measured" in notes["scale_out_events_per_s"] \
