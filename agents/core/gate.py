@@ -33,11 +33,11 @@ the same evaluation whether it waited or not; the card shows it a grace period s
 day events then apply in arrival order, not time order. That changes no state: orders, payments
 and complaints touch separate parts of it, and within a topic a partition's records arrive in
 the order they were sent (only a producer that sends one invoice's or one complaint's events of
-a day out of time order gets them applied in the order it sent them). Two exceptions still wait for the watermark: every event
-while the partition's profiles are unread (as above), and an invoice without its own due date
-for a customer whose profile has not arrived (the profile's payment terms set that date when the
-invoice is applied). What still waits the grace: events of the first grace period after a UTC
-midnight, until the watermark has crossed it.
+a day out of time order gets them applied in the order it sent them). Two exceptions still wait
+for the watermark: every event while the partition's profiles are unread (as above), and an
+invoice without its own due date for a customer whose profile has not arrived (the profile's
+payment terms set that date when the invoice is applied). What still waits the grace: events of
+the first grace period after a UTC midnight, until the watermark has crossed it.
 """
 
 from __future__ import annotations
