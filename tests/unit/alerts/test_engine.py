@@ -25,10 +25,14 @@ from tests.unit.core.builders import DAY, order, profile
 Key = tuple[str, str, str, str]
 
 
+SPEC = SimulationSpec(customers=60, months=14, seed=3)
+"""A small simulated history (60 customers, 14 months)."""
+
+
 @cache
-def history() -> tuple[list[Event], PopulationThresholds, int]:
-    """A small simulated history (60 customers, 14 months), fixed thresholds and its end."""
-    events = sorted(simulate(SimulationSpec(customers=60, months=14, seed=3)), key=event_order)
+def history(spec: SimulationSpec = SPEC) -> tuple[list[Event], PopulationThresholds, int]:
+    """The events of `spec`'s history in time order, fixed thresholds and its end."""
+    events = sorted(simulate(spec), key=event_order)
     end = (max(e.occurred_ms for e in events if not isinstance(e, Profile)) // DAY_MS + 2) * DAY_MS
     states: dict[str, CustomerState] = {}
     engine = PartitionEngine(CORE, RULES)
@@ -48,9 +52,11 @@ def run(events: list[Event], engine: PartitionEngine, states: dict, until: int) 
     return alerts + engine.advance_to(until, states.get, states.__setitem__)
 
 
-def one_engine() -> list[dict]:
-    events, fixed, end = history()
-    return run(events, PartitionEngine(CORE, RULES, lambda: fixed), {}, end)
+def one_engine(spec: SimulationSpec = SPEC, states: dict | None = None) -> list[dict]:
+    """The alerts of `spec`'s history through one engine (what the backtest does); the final
+    states go to `states` when given."""
+    events, fixed, end = history(spec)
+    return run(events, PartitionEngine(CORE, RULES, lambda: fixed), {} if states is None else states, end)
 
 
 def test_the_history_raises_alerts_of_many_kinds():

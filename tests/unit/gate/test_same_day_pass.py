@@ -14,20 +14,20 @@ from agents.batch import PartitionWork, Record, process_batch
 from agents.core.engine import PartitionEngine
 from agents.core.events import Profile
 from agents.core.gate import EventTimeGate
-from agents.core.population import thresholds_from_states
 from agents.core.state import CustomerState
 from agents.core.timeutil import DAY_MS
-from churnwatch.backtest.runner import event_order
-from churnwatch.simulation.generator import simulate
 from churnwatch.simulation.spec import SimulationSpec
 from streams.codec import encode_event
 from tests.unit.alerts.helpers import CORE, RULES
-from tests.unit.alerts.test_engine import keys, run
+from tests.unit.alerts.test_engine import history, keys, one_engine
 from tests.unit.gate.test_gate import DAY, _invoice, _order
 
 HOUR = 3_600_000
 GRACE = 4 * HOUR
 """The simulated producers' records reach the log at most this late (event time = send time)."""
+LIVE_HISTORY = SimulationSpec(customers=150, months=12, seed=5)
+"""Denser than the engine tests' history: enough events near midnights for the test to notice
+one applied behind its evaluation."""
 _TOPIC = {"Order": "orders", "Payment": "payments", "Complaint": "complaints"}
 
 
@@ -55,13 +55,9 @@ class WatchedEngine(PartitionEngine):
 def test_a_live_stream_passes_the_gate_at_once_and_raises_the_backtests_alerts():
     """Three producers stamp events at send time and each topic reaches the log up to GRACE late;
     a fetch every hour vouches for what was sent GRACE before it."""
-    events = sorted(simulate(SimulationSpec(customers=150, months=12, seed=5)), key=event_order)
-    end = (max(e.occurred_ms for e in events if not isinstance(e, Profile)) // DAY_MS + 2) * DAY_MS
+    events, fixed, end = history(LIVE_HISTORY)
     reference: dict[str, CustomerState] = {}
-    run(events, PartitionEngine(CORE, RULES), reference, end)
-    fixed = thresholds_from_states(reference.values(), end, CORE)
-    reference.clear()
-    expected = run(events, PartitionEngine(CORE, RULES, lambda: fixed), reference, end)
+    expected = one_engine(LIVE_HISTORY, reference)
     rng = random.Random(11)
     profiles = [e for e in events if isinstance(e, Profile)]
     timed = {topic: [e for e in events if _TOPIC.get(type(e).__name__) == topic] for topic in _TOPIC.values()}
