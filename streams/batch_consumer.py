@@ -371,7 +371,7 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         changelog: list[Message] = []
         collected: dict = {}
         for tp, records in partitions:
-            if self.app.consumer_generation_id != generation or not self.flow_active:
+            if self._outdated(generation):
                 break  # as Faust's `getmany`: the rest is read again after the rebalance's seek
             if tp.topic in self._batch_topics:
                 taken = await self._take_input(tp, records, generation, collected)
@@ -380,7 +380,7 @@ class BatchingConsumer(faust_aiokafka.Consumer):
                 continue
             last = self._read_offset[tp]
             for record in records:
-                if self.app.consumer_generation_id != generation or not self.flow_active:
+                if self._outdated(generation):
                     break
                 offset = record.offset
                 if last is not None and offset < last:
@@ -400,6 +400,11 @@ class BatchingConsumer(faust_aiokafka.Consumer):
             await self._apply_changelog(recovery, changelog, generation)
         if batch:
             await self._handle_batch(batch, generation, delivered)
+
+    def _outdated(self, generation: int | None) -> bool:
+        """A rebalance began since the fetch of `generation`, or the flow stopped: that fetch's
+        records are read again after the rebalance's seek (Faust's `getmany` checks the same)."""
+        return self.app.consumer_generation_id != generation or not self.flow_active
 
     async def _fetch_partitions(self, timeout: float) -> tuple[int, list[tuple[TP, list[ConsumerRecord]]]] | None:
         """Faust's `getmany` without the per-record messages: (generation, [(tp, records)]) of
@@ -463,7 +468,7 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         unless a rebalance began since the fetch: Faust's per-record path drops them then too
         (the flow's suspension ends its wait), and the next recovery seeks its changelog
         partitions back to the last offset applied."""
-        if generation != self.app.consumer_generation_id or not self.flow_active:
+        if self._outdated(generation):
             return
         if not self.app.flow_control.is_active():
             return
@@ -508,7 +513,7 @@ class BatchingConsumer(faust_aiokafka.Consumer):
             if self.should_stop or self.app.in_recovery:
                 return  # the recovery needs this fetch loop; the seek that ends it reads these again
             await asyncio.sleep(0.02)  # not `self.sleep`: it returns at once while the consumer stops
-        if self.app.consumer_generation_id != generation or not self.flow_active:
+        if self._outdated(generation):
             return  # a rebalance began: these partitions are re-read by their next owner
         assert self._batch_handler is not None
         # The batch counts as read (`read_position`) only from here, with no await before the
