@@ -79,7 +79,11 @@ class EventTimeGate:
     _waiting: list[tuple[int, str]] = field(default_factory=list)
     """Heap of (oldest held time, customer id); may hold stale entries, checked on pop."""
     _unvouched: list[tuple[int, int]] = field(default_factory=list)
-    """Heap of (produced ms, occurred ms) of held events not yet vouched for."""
+    """Heap of (produced ms, occurred ms) of events past the watermark, held or passed within
+    the day, not yet vouched for. Passed ones count too: the watermark (the partition's clock,
+    the cards' `as_of`) may reach them only once vouched, and never reached the newest events
+    of a day when they had all passed (found by the join-and-leave test: a partition's cards
+    stayed two hours behind the reference at the end of the history)."""
     profiles_unread: bool = True
     """The partition's profile topic had unread records at the last `advance` (or none ran yet)."""
     produced_ms: dict[tuple[int, int], int] = field(default_factory=dict)
@@ -94,9 +98,12 @@ class EventTimeGate:
         if occurred > self.newest_read.get(topic, -1):
             self.newest_read[topic] = occurred
         watermark = self.watermark_ms
-        if watermark is not None and (occurred <= watermark or (
-                occurred // DAY_MS == watermark // DAY_MS and self._may_pass_within_day(event, state))):
-            return False
+        if watermark is not None:
+            if occurred <= watermark:
+                return False
+            if occurred // DAY_MS == watermark // DAY_MS and self._may_pass_within_day(event, state):
+                heapq.heappush(self._unvouched, (produced_ms, occurred))  # the clock follows it once vouched
+                return False
         held = state.held
         oldest = held[0][0] if held else None
         entry = [occurred, TOPIC_RANK[topic], offset, event]
@@ -151,8 +158,9 @@ class EventTimeGate:
 
     @property
     def awaiting_vouch(self) -> bool:
-        """Held events wait for the other topics to be fetched again (see `advance`)."""
-        return bool(self._unvouched)
+        """Held events wait for the other topics to be fetched again (see `advance`). Events that
+        passed within the day wait only to move the clock, which the next batch or tick does."""
+        return bool(self._unvouched) and bool(self._waiting)
 
     def release(self, get_state: Callable[[str], CustomerState | None]) -> list[tuple[str, TimedEvent, int]]:
         """Every held event at or before the watermark, in (time, topic, offset) order, as

@@ -133,3 +133,15 @@ def test_nothing_passes_early_while_the_profiles_are_unread():
     assert gate.admit(order, "orders", 0, CustomerState("A", has_profile=True))
     gate.advance([], None)
     assert not gate.admit(order, "orders", 1, CustomerState("B", has_profile=True))
+
+
+def test_the_clock_reaches_the_events_that_passed_within_the_day_once_they_are_vouched_for():
+    """The partition's clock (the cards' `as_of`) follows the newest event read, held or not.
+    When the last events of a stream all passed within their day, it stayed at the last held
+    one: a partition's cards two hours behind the reference at the end of a history."""
+    gate, state = _gate_in_day(10), CustomerState("A", has_profile=True)
+    evening = replace(_order("A", 0, 10), occurred_ms=10 * DAY + 19 * HOUR)
+    assert not gate.admit(evening, "orders", 0, state, produced_ms=2_000), "passes within the day"
+    assert not gate.awaiting_vouch, "nothing held: no wake-up needed, the next batch or tick moves the clock"
+    assert gate.advance([], vouched_before_ms=1_999) == 10 * DAY + 6 * HOUR, "not vouched for yet"
+    assert gate.advance([], vouched_before_ms=2_000) == 10 * DAY + 19 * HOUR
