@@ -25,6 +25,7 @@ from agents.core.engine import PartitionEngine
 from agents.core.events import Complaint, Order, Payment, Profile
 from agents.core.gate import TOPIC_RANK, EventTimeGate
 from agents.core.state import CustomerState
+from agents.core.timeutil import format_ms
 from streams.codec import InvalidEvent, decode, encode_event
 
 
@@ -170,7 +171,7 @@ def batch_steps(
             result.outcomes[(topic, "late")] += 1
             if record is None:
                 record = Record(topic, partition, offset, cid.encode(), encode_event(event))
-            result.dead_letters.append(DeadLetter(record, "late", _late_detail(event, work.engine.core)))
+            result.dead_letters.append(DeadLetter(record, "late", _late_detail(event, state_of(cid), work.engine.core)))
         else:
             result.outcomes[(topic, outcome)] += 1
 
@@ -252,6 +253,8 @@ _TOPIC_OF = {Order: "orders", Payment: "payments", Complaint: "complaints"}
 _TIMED = frozenset(_TOPIC_OF.values())
 
 
-def _late_detail(event, config: CoreConfig) -> str:
-    return (f"occurred_at is more than {config.lateness_days} days before the newest event of customer "
-            f"{event.customer_id} (or before its de-duplication floor); not applied")
+def _late_detail(event, state: CustomerState, config: CoreConfig) -> str:
+    newest = format_ms(state.max_event_ms) if state.max_event_ms is not None else "none"
+    return (f"occurred_at {format_ms(event.occurred_ms)} is more than {config.lateness_days} days before the "
+            f"newest event of customer {event.customer_id} ({newest}), or at or before its de-duplication floor; "
+            "not applied")

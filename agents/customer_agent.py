@@ -36,7 +36,7 @@ from agents.core.engine import PartitionEngine
 from agents.core.gate import PROFILE_TOPIC, TIMED_TOPICS, EventTimeGate
 from agents.core.rules.config import RulesConfig, load_rules_config
 from agents.core.timeutil import format_ms
-from agents.faust_context import consumer_lag, event_context, read_horizon
+from agents.faust_context import consumer_lag, event_context, input_positions, read_horizon
 from agents.state_scan import owned_recovery_facts
 from streams.alert_book import AlertBook
 from streams.batch_consumer import BatchingConsumer
@@ -336,6 +336,9 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
             for _ in pipeline.rebuild_index_steps(owned):
                 await asyncio.sleep(0)  # lookups, scrapes and timers run between the steps
         pipeline.indexed_generation = generation
+        log.info("generation %s: indexes rebuilt for partitions %s, clocks %s", generation, sorted(owned),
+                 {p: format_ms(w.gate.clock_ms) if w.gate.clock_ms is not None else None
+                  for p, w in sorted(pipeline.work.items())})
 
     def indexes_ready(generation: int) -> bool:
         return pipeline.indexed_generation == generation
@@ -406,6 +409,24 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
                                                force=True))  # now, not attached to a source offset
         await asyncio.gather(*sent)
 
+    def explain_late(result: BatchResult) -> None:
+        """Log where the gate and the consumer stood when a batch dead-lettered events as late.
+
+        Late events mean a producer sent them that late, or the partition's clock ran ahead of
+        one of its topics (the gate took it for read to its end, or a rebalance's re-read went
+        wrong): the dead letters alone cannot tell which."""
+        late = [letter for letter in result.dead_letters if letter.reason == "late"]
+        for partition in sorted({letter.record.partition for letter in late}):
+            letters = [letter for letter in late if letter.record.partition == partition]
+            first, gate = letters[0], pipeline.work_for(partition).gate
+            log.warning(
+                "partition %d: %d events dead-lettered as late (first: %s offset %d: %s); gate: watermark %s, "
+                "newest read %s, profiles unread %s; input: %s; consumer generation %s",
+                partition, len(letters), first.record.topic, first.record.offset, first.detail,
+                format_ms(gate.watermark_ms) if gate.watermark_ms is not None else None,
+                {topic: format_ms(ms) for topic, ms in gate.newest_read.items()}, gate.profiles_unread,
+                input_positions(app, gated_topics, partition), app.consumer_generation_id)
+
     async def handle_batch(messages: list, wake: list[int] | tuple = ()) -> None:
         started = time.perf_counter()
         records = [Record(contract_names[m.topic], m.partition, m.offset, m.key, m.value, m.timestamp)
@@ -418,6 +439,8 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
         for _ in batch_steps(result, records, pipeline.get_state, now_ms, pipeline.work_for,
                              lambda p: read_horizon(app, gated_topics, p, grace_ms), settings.live_clock, wake):
             await asyncio.sleep(0)  # lookups and timers run between the steps of a big batch
+        if any(outcome == "late" for _, outcome in result.outcomes):
+            explain_late(result)
         if result.alerts:
             await deliver_alerts(result.alerts, format_ms(now_ms))
         only_held = result.only_held

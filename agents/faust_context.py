@@ -71,6 +71,23 @@ def read_horizon(app, topics: dict[str, str], partition: int, grace_ms: int) -> 
     return unread, vouched_before
 
 
+def input_positions(app, topics: dict[str, str], partition: int) -> dict[str, dict]:
+    """Contract topic name -> where the consumer stands in the partition: the next offset it
+    hands out, the highwater of its last fetch and the offset Faust last committed (or tried
+    to). For the warning that explains events dead-lettered as late (see `read_horizon`: which
+    topics count as read to their end)."""
+    from faust.types import TP
+
+    consumer = app.consumer
+    positions = {}
+    for real, contract in topics.items():
+        tp = TP(real, partition)
+        highwater, position = _highwater_and_position(consumer, tp)
+        positions[contract] = {"position": position, "highwater": highwater,
+                               "committed": consumer._committed_offset.get(tp)}
+    return positions
+
+
 def consumer_lag(app, topics: dict[str, str]) -> dict[str, int]:
     """Contract topic name -> records not yet read, summed over this worker's partitions."""
     lag = dict.fromkeys(topics.values(), 0)

@@ -202,6 +202,11 @@ class BatchingConsumer(faust_aiokafka.Consumer):
             await super().perform_seek()
             await self._rewind_never_committed()
             self._seeked_generation = generation
+            sought: dict[str, dict[int, int | None]] = {}
+            for tp in sorted(self.assignment()):
+                if tp.topic in self._batch_topics:
+                    sought.setdefault(tp.topic, {})[tp.partition] = self._committed_offset.get(tp)
+            log.info("generation %s: input partitions sought to their committed offsets %s", generation, sought)
         finally:
             if self.app.consumer_generation_id == generation:
                 self.resume_partitions(moving)

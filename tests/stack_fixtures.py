@@ -90,16 +90,22 @@ class WorkerProcess:
 
     def diagnose(self) -> str:
         """The worker's own view of where it stands, for a failure message: `GET /status` (gates,
-        consumer), `GET /population` and its lag and event counters."""
+        consumer), `GET /population` and its lag and event counters, and from its log the
+        rebalances and warnings (a worker that has stopped still has those)."""
         if self.proc.poll() is not None:
-            return f"{self.log_path.name}: exited with {self.proc.returncode}"
+            return "\n".join([f"{self.log_path.name}: exited with {self.proc.returncode}", *self.notable_log_lines()])
         try:
             counters = [line for line in self.get("/metrics").text.splitlines()
                         if line.startswith(("churnwatch_consumer_lag", "churnwatch_events_total"))]
             return "\n".join([f"{self.log_path.name}:", "status " + self.get("/status").text,
-                              "population " + self.get("/population").text, *counters])
+                              "population " + self.get("/population").text, *counters, *self.notable_log_lines()])
         except requests.RequestException as exc:
             return f"{self.log_path.name}: no answer ({exc})"
+
+    def notable_log_lines(self, limit: int = 40) -> list[str]:
+        """The log's warnings, errors and generation lines (rebuilds, seeks), the last `limit`."""
+        lines = self.log_path.read_text(errors="replace").splitlines()
+        return [line for line in lines if "[WARNING]" in line or "[ERROR]" in line or "] generation " in line][-limit:]
 
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])

@@ -147,7 +147,7 @@ def test_a_worker_joining_and_leaving_while_events_flow_changes_no_card(test_sta
         assert stopped_by_itself, "the leaving worker ignored SIGTERM for 60 s:\n" + joiner.log_tail()
         producer.join(timeout=600)
         assert not producer.is_alive()
-        wait_for_cards(truth, _fetcher([first]), timeout=300, workers=[first])
+        wait_for_cards(truth, _fetcher([first]), timeout=300, workers=[first, joiner])
         served, client = _fetcher([first]), redis.Redis.from_url(settings.redis)
 
         def published(cid: str) -> dict | None:

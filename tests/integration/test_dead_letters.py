@@ -99,6 +99,11 @@ def test_bad_input_goes_to_the_dlq_and_valid_input_is_kept(test_stack, tmp_path)
         metrics = worker.get("/metrics").text
         assert 'churnwatch_dead_letters_total{reason="oversized"} 1.0' in metrics
         assert 'churnwatch_dead_letters_total{reason="late"} 1.0' in metrics
+        late_letter = next(letter for letter in found.values() if letter["reason"] == "late")
+        assert "2024-04-01T00:00:00Z" in late_letter["detail"] and "2024-06-01T00:00:00Z" in late_letter["detail"]
+        explained = [line for line in worker.notable_log_lines() if "dead-lettered as late" in line]
+        assert len(explained) == 1 and "gate: watermark 2024-06-01T00:00:00Z" in explained[0] \
+            and "'orders': {'position'" in explained[0], worker.notable_log_lines()
     finally:
         worker.stop()
 

@@ -11,6 +11,7 @@ from agents.core.config import CoreConfig
 from agents.core.rules.config import RulesConfig
 from agents.customer_agent import CustomerPipeline
 from agents.core.state import CustomerState
+from agents.core.timeutil import format_ms
 from streams.codec import encode_event
 from streams.population import PopulationBoard
 from streams.settings import Settings
@@ -54,6 +55,8 @@ def test_a_new_record_too_old_to_apply_is_still_dead_lettered_as_late():
     result = _run(table, [late])
     assert result.outcomes == {("orders", "late"): 1}
     assert [letter.reason for letter in result.dead_letters] == ["late"]
+    detail = result.dead_letters[0].detail
+    assert format_ms(20 * DAY) in detail and format_ms(200 * DAY) in detail, "names its time and the customer's newest"
 
 
 def test_read_to_survives_the_changelog():
