@@ -16,9 +16,14 @@ import asyncio
 from typing import Awaitable, Callable
 
 
-async def run_in_turn(turn: asyncio.Lock, batch: Callable[[], Awaitable[None]]) -> None:
-    """Await `batch()` holding `turn`; if this is cancelled, the batch still runs to its end."""
+async def run_in_turn(turn: asyncio.Lock, batch: Callable[[], Awaitable[None]],
+                      on_turn: Callable[[], None] | None = None) -> None:
+    """Await `batch()` holding `turn`; if this is cancelled, the batch still runs to its end.
+    `on_turn()` runs first, once the turn is held (the consumer's records count as read from
+    then on: `streams.batch_consumer.BatchHandler`)."""
     async def in_turn() -> None:
         async with turn:
+            if on_turn is not None:
+                on_turn()
             await batch()
     await asyncio.shield(asyncio.ensure_future(in_turn()))

@@ -358,11 +358,13 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
         async for batch in stream.take_events(settings.batch_size, settings.batch_within):
             await handle_messages([as_consumer_record(event.message) for event in batch])
 
-    async def handle_messages(messages: list) -> None:
-        await handle_or_stop(messages)
+    async def handle_messages(messages: list, count_as_read: Callable[[], None] | None = None) -> None:
+        await handle_or_stop(messages, count_as_read=count_as_read)
 
-    async def handle_or_stop(messages: list, wake: list[int] | tuple = ()) -> None:
-        await run_in_turn(batch_turn, lambda: handle_batch_or_stop(messages, wake))  # to its end: see agents/batch_turn.py
+    async def handle_or_stop(messages: list, wake: list[int] | tuple = (),
+                             count_as_read: Callable[[], None] | None = None) -> None:
+        # to its end, and the consumer's records count as read once the turn is held: see agents/batch_turn.py
+        await run_in_turn(batch_turn, lambda: handle_batch_or_stop(messages, wake), on_turn=count_as_read)
 
     async def handle_batch_or_stop(messages: list, wake: list[int] | tuple) -> None:
         try:

@@ -167,7 +167,8 @@ class _Handing(BatchingConsumer):
                                    conf=SimpleNamespace(broker_max_poll_records=1000))
         self._commit_every, self._ready, self.handled, self.acked = None, ready, [], []
 
-        async def handler(batch):
+        async def handler(batch, count_as_read):
+            count_as_read()
             self.handled += [r.offset for r in batch]
         self._batch_handler = handler
 
@@ -195,6 +196,32 @@ def test_a_batch_waits_until_the_indexes_of_its_generation_are_rebuilt():
 
     asyncio.run(run())
     assert consumer.handled == consumer.acked == [10]
+
+
+def test_a_batch_counts_as_read_only_when_its_handler_says_so():
+    """The handler says so once it holds its turn (`agents.batch_turn.run_in_turn`): counted
+    before, while it waited behind a batch of the release timer, its partitions looked read to
+    their end to that batch before the gate had its records (CI: payments dead-lettered as late)."""
+    consumer = _Handing(lambda generation: True)
+    delivered: dict = {}
+    turn_held = asyncio.Event()
+
+    async def handler(batch, count_as_read):
+        await turn_held.wait()
+        count_as_read()
+        consumer.handled += [r.offset for r in batch]
+    consumer._batch_handler = handler
+
+    async def run():
+        waiting = asyncio.ensure_future(consumer._handle_batch([(ORDERS, _records(10, 11))], 5, delivered))
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert delivered == {}, "not read while the handler waits for its turn"
+        turn_held.set()
+        await waiting
+
+    asyncio.run(run())
+    assert delivered == {ORDERS: 11} and consumer.handled == consumer.acked == [10, 11]
 
 
 def test_a_batch_whose_generation_ends_while_it_waits_is_dropped_unacked():
