@@ -254,7 +254,6 @@ _TIMED = frozenset(_TOPIC_OF.values())
 
 
 def _late_detail(event, state: CustomerState, config: CoreConfig) -> str:
-    newest = format_ms(state.max_event_ms) if state.max_event_ms is not None else "none"
     return (f"occurred_at {format_ms(event.occurred_ms)} is more than {config.lateness_days} days before the "
-            f"newest event of customer {event.customer_id} ({newest}), or at or before its de-duplication floor; "
+            f"newest event of customer {event.customer_id} ({format_ms(state.max_event_ms) or 'none'}), or at or before its de-duplication floor; "
             "not applied")

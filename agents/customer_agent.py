@@ -337,8 +337,7 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
                 await asyncio.sleep(0)  # lookups, scrapes and timers run between the steps
         pipeline.indexed_generation = generation
         log.info("generation %s: indexes rebuilt for partitions %s, clocks %s", generation, sorted(owned),
-                 {p: format_ms(w.gate.clock_ms) if w.gate.clock_ms is not None else None
-                  for p, w in sorted(pipeline.work.items())})
+                 {p: format_ms(w.gate.clock_ms) for p, w in sorted(pipeline.work.items())})
 
     def indexes_ready(generation: int) -> bool:
         return pipeline.indexed_generation == generation
@@ -425,7 +424,7 @@ def register_customer_agent(app: faust.App, settings: Settings, core: CoreConfig
                 "partition %d: %d events dead-lettered as late (first: %s offset %d: %s); gate: watermark %s, "
                 "newest read %s, profiles unread %s; input: %s; consumer generation %s",
                 partition, len(letters), first.record.topic, first.record.offset, first.detail,
-                format_ms(gate.watermark_ms) if gate.watermark_ms is not None else None,
+                format_ms(gate.watermark_ms),
                 {topic: format_ms(ms) for topic, ms in gate.newest_read.items()}, gate.profiles_unread,
                 input_positions(app, gated_topics, partition), app.consumer_generation_id)
 

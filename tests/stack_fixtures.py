@@ -104,11 +104,14 @@ class WorkerProcess:
 
     def notable_log_lines(self, limit: int = 40) -> list[str]:
         """The log's warnings, errors and generation lines (rebuilds, seeks), the last `limit`."""
-        lines = self.log_path.read_text(errors="replace").splitlines()
-        return [line for line in lines if "[WARNING]" in line or "[ERROR]" in line or "] generation " in line][-limit:]
+        return [line for line in self._log_lines()
+                if "[WARNING]" in line or "[ERROR]" in line or "] generation " in line][-limit:]
 
     def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return "\n".join(self._log_lines()[-lines:])
+
+    def _log_lines(self) -> list[str]:
+        return self.log_path.read_text(errors="replace").splitlines()
 
     def kill(self) -> None:
         """SIGKILL: no shutdown hooks, no final commit: the crash case."""
